@@ -1,0 +1,5 @@
+"""Allows `python -m scaffold`."""
+
+from scaffold.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Whole-history secret scanning: targets -> blobs -> matches -> findings."""

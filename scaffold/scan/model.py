@@ -1,0 +1,134 @@
+"""The records that flow through a scan, from a rule's match to a reported finding."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Validation(StrEnum):
+    """What we could tell about a candidate without calling any provider."""
+
+    CHECKSUM_VALID = "checksum-valid"  # the token's own checksum matches: almost surely real
+    UNVERIFIED = "unverified"  # the format fits; nothing more can be checked offline
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a report needs to know about a rule (SARIF rule metadata, terminal help)."""
+
+    id: str
+    description: str
+    provider: str
+    severity: Severity
+    remediation: str  # what to do when this fires: revoke where, rotate how
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    """One credential found in one piece of content (a blob, a commit message, a staged file)."""
+
+    rule_id: str
+    secret: str  # the credential itself; never printed or stored unless --show-secrets
+    start: int  # byte offset of the secret in the content
+    end: int
+    line: int  # 1-based line of the secret's first byte
+    column: int  # 1-based byte column on that line
+    validation: Validation = Validation.UNVERIFIED
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.rule_id, self.secret)
+
+
+class SourceKind(StrEnum):
+    BLOB = "blob"  # file content somewhere in history
+    COMMIT_MESSAGE = "commit-message"
+    STAGED = "staged"  # index content, for the pre-commit hook
+    FILE = "file"  # a working-tree file outside git
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """One place a matched blob appeared: the commit that introduced it at this path."""
+
+    commit: str
+    path: str
+    author_name: str
+    author_email: str
+    date: str  # ISO 8601 author date
+    summary: str = ""  # first line of the commit message
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A match joined with where it lives; identity is the fingerprint, never a line number."""
+
+    match: Match
+    rule: RuleInfo
+    source: SourceKind
+    object_id: str  # blob id, or commit id for commit messages; "" for files outside git
+    repository: str  # display name or path of the repository
+    provenance: tuple[Provenance, ...] = ()  # first element: earliest introduction
+    refs: tuple[str, ...] = ()  # refs the introducing commits are reachable from
+    in_head: bool = False  # still present at the tip of the default branch
+
+    @property
+    def fingerprint(self) -> str:
+        return self.match.fingerprint
+
+    @property
+    def first(self) -> Provenance | None:
+        return self.provenance[0] if self.provenance else None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Content we did not scan, and why (too large, missing object, submodule...)."""
+
+    object_id: str
+    reason: str
+    path: str = ""
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class ScanStats:
+    blobs_scanned: int = 0
+    bytes_scanned: int = 0
+    commits_seen: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything a report renders for one repository."""
+
+    repository: str
+    findings: tuple[Finding, ...]
+    rules: tuple[RuleInfo, ...]  # every rule that was active, for SARIF tool metadata
+    stats: ScanStats = ScanStats()
+    skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[str, ...] = ()  # e.g. "shallow clone: history before <commit> not scanned"
+    suppressed: int = 0  # findings hidden by pragma or baseline
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def fingerprint(rule_id: str, secret: str) -> str:
+    """Stable identity of a finding: the same secret under the same rule, anywhere in history."""
+    return hashlib.sha256(f"{rule_id}\x00{secret}".encode()).hexdigest()
+
+
+def redact(secret: str) -> str:
+    """A preview safe to print: a short prefix (type prefixes help triage), then the length."""
+    keep = 4 if len(secret) >= 16 else 2 if len(secret) >= 8 else 0
+    return f"{secret[:keep]}…[{len(secret)} chars]"
