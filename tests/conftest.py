@@ -29,6 +29,10 @@ def _isolated_git(
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
+    # scaffold's own state (local template repositories, caches) never touches the real home
+    monkeypatch.setenv("SCAFFOLD_DATA_DIR", str(home / "scaffold-data"))
+    monkeypatch.setenv("SCAFFOLD_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "scaffold-cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     # pre-commit's hook environments are expensive: share them across tests and runs
     monkeypatch.setenv(
         "PRE_COMMIT_HOME",
