@@ -1,0 +1,78 @@
+"""Run git for scaffold's own bookkeeping: empty stdin, no prompts, optionally no user config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from scaffold.errors import RepositoryError
+
+# Identity for commits scaffold makes in its own repositories (never in the user's).
+SCAFFOLD_IDENTITY = {
+    "GIT_AUTHOR_NAME": "scaffold",
+    "GIT_AUTHOR_EMAIL": "scaffold@localhost",
+    "GIT_COMMITTER_NAME": "scaffold",
+    "GIT_COMMITTER_EMAIL": "scaffold@localhost",
+}
+
+
+def _empty_config_file() -> Path:
+    # /dev/null is not always a character device here, so isolate with a real empty file.
+    if Path(os.devnull).is_char_device():
+        return Path(os.devnull)
+    cache = Path(os.environ.get("SCAFFOLD_CACHE_DIR") or Path.home() / ".cache" / "scaffold")
+    cache.mkdir(parents=True, exist_ok=True)
+    empty = cache / "empty-gitconfig"
+    if not empty.is_file() or empty.stat().st_size:
+        empty.write_bytes(b"")
+    return empty
+
+
+def git_environment(*, isolated: bool, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a git call; `isolated` ignores system and user config (and hooks)."""
+    env = dict(os.environ)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    if isolated:
+        for key in [k for k in env if k.startswith("GIT_")]:
+            del env[key]
+        env.update(SCAFFOLD_IDENTITY)
+        env["GIT_TERMINAL_PROMPT"] = "0"
+        env["GIT_CONFIG_NOSYSTEM"] = "1"
+        env["GIT_CONFIG_GLOBAL"] = str(_empty_config_file())
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_git(
+    cwd: Path,
+    *args: str,
+    isolated: bool = False,
+    extra_env: Mapping[str, str] | None = None,
+    stdin: bytes = b"",
+    check: bool = True,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run `git args...` in `cwd`; on failure raise RepositoryError with git's own message."""
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            env=git_environment(isolated=isolated, extra=extra_env),
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise RepositoryError("git is not installed or not on PATH") from exc
+    if check and proc.returncode != 0:
+        detail = proc.stderr.decode(errors="replace").strip().splitlines()
+        last = detail[-1] if detail else f"exit {proc.returncode}"
+        raise RepositoryError(f"git {args[0]} failed in {cwd}: {last}")
+    return proc
+
+
+def git_out(cwd: Path, *args: str, isolated: bool = False) -> str:
+    """stdout of a successful git call, decoded and stripped."""
+    return run_git(cwd, *args, isolated=isolated).stdout.decode(errors="replace").strip()
