@@ -28,7 +28,7 @@ V1_FILES: dict[str, str] = {
         'NAME = "{{ project_name }}"\n\n\ndef main() -> None:\n    print(NAME)\n'
     ),
     "template/settings.ini": "[server]\nport = 8000\nworkers = 2\n",
-    "template/.gitignore": ".venv/\n__pycache__/\n",
+    "template/.gitignore": ".venv/\n__pycache__/\nbuild/\n",
 }
 
 
@@ -53,3 +53,51 @@ def template_repo(path: Path, versions: list[tuple[str, Mapping[str, str | None]
         repo.commit(f"template {tag}")
         repo.tag(tag)
     return repo
+
+
+# v2: README and settings change where users also edit; app.py grows at the end; the `owner`
+# question becomes `team`, and a migration carries the old answer over.
+RENAME_MIGRATION = """\
+import pathlib
+
+answers = pathlib.Path(".copier-answers.yml")
+text = answers.read_text(encoding="utf-8")
+answers.write_text(text.replace("\\nowner:", "\\nteam:"), encoding="utf-8")
+"""
+
+COPIER_YML_V2 = """\
+_subdirectory: template
+_answers_file: .copier-answers.yml
+_migrations:
+  - version: "2.0.0"
+    when: "{{ _stage == 'before' }}"
+    command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/migrations/rename_owner.py"]
+project_name:
+  type: str
+  default: demo
+team:
+  type: str
+  default: platform-team
+"""
+
+V2_FILES: dict[str, str | None] = {
+    "copier.yml": COPIER_YML_V2,
+    "migrations/rename_owner.py": RENAME_MIGRATION,
+    "template/README.md.jinja": "# {{ project_name }} service\n\nOwned by team {{ team }}.\n",
+    "template/app.py.jinja": (
+        'NAME = "{{ project_name }}"\n\n\ndef main() -> None:\n    print(NAME)\n'
+        '\n\ndef health() -> str:\n    return "ok"\n'
+    ),
+    "template/CHANGELOG.md": "# Changelog\n",
+}
+
+FAILING_MIGRATION = """\
+import pathlib
+import sys
+
+pathlib.Path("README.md").write_text("half-migrated\\n", encoding="utf-8")
+pathlib.Path("migrated.txt").write_text("new\\n", encoding="utf-8")
+pathlib.Path("build").mkdir(exist_ok=True)
+pathlib.Path("build/cache.bin").write_text("x", encoding="utf-8")
+sys.exit(3)
+"""
