@@ -1,0 +1,166 @@
+"""`scaffold new service [DEST]`: generate a production-ready service repository."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from scaffold.new.wizard import NewService
+
+HELP = "Create a new repository from a template (a service, for now)."
+
+SERVICE_HELP = (
+    "Generate a service repository from the Copier template: asks the template's questions, "
+    "then makes it a git repository on main with a secrets baseline, a first commit and "
+    "pre-commit hooks."
+)
+SERVICE_EPILOG = (
+    "Without a terminal (stdin not a tty) nothing is asked: every question needs a default or "
+    "an answer from --data/--data-file. Exit codes: 0 created, 1 declined, 2 bad input, "
+    "130 interrupted; nothing is left behind unless the exit code is 0."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    kinds = parser.add_subparsers(dest="kind", metavar="KIND", required=True)
+    service = kinds.add_parser(
+        "service", help="a service repository", description=SERVICE_HELP, epilog=SERVICE_EPILOG
+    )
+    service.add_argument(
+        "dest",
+        metavar="DEST",
+        nargs="?",
+        default=".",
+        help="directory to create (absent or empty; default: the current directory)",
+    )
+    service.add_argument(
+        "--template",
+        metavar="SPEC",
+        help="template path or git URL (default: configured template, else the packaged one)",
+    )
+    service.add_argument(
+        "--defaults", action="store_true", help="take every question's default instead of asking"
+    )
+    service.add_argument(
+        "--data",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="answer a question (repeatable; wins over --data-file)",
+    )
+    service.add_argument(
+        "--data-file", metavar="FILE", type=Path, help="answers from a YAML mapping"
+    )
+    service.add_argument(
+        "-y", "--yes", action="store_true", help="do not ask for confirmation after the summary"
+    )
+    service.add_argument(
+        "--force", action="store_true", help="replace the contents of a non-empty DEST on success"
+    )
+    service.add_argument("--no-hooks", action="store_true", help="do not run `pre-commit install`")
+
+
+def _summary(console: Console, answers: Mapping[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Your answers", show_header=False, title_justify="left")
+    table.add_column("question", style="bold")
+    table.add_column("answer")
+    for name, value in answers.items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        table.add_row(name, shown)
+    console.print(table)
+
+
+def _confirm(console: Console, answers: Mapping[str, Any]) -> bool:
+    import questionary
+
+    _summary(console, answers)
+    return bool(questionary.confirm("Create the service?", default=True).unsafe_ask())
+
+
+def _remote_url(answers: Mapping[str, Any]) -> str | None:
+    owner, name = answers.get("repo_owner"), answers.get("repo_name")
+    if not owner or not name:
+        return None
+    host = "gitlab.com" if answers.get("ci_provider") == "gitlab" else "github.com"
+    return f"git@{host}:{owner}/{name}.git"
+
+
+def file_tree(root: str, files: tuple[str, ...]) -> Any:
+    """A rich Tree of the committed files, directories first."""
+    from rich.tree import Tree
+
+    nested: dict[str, Any] = {}
+    for path in files:
+        node = nested
+        for part in path.split("/"):
+            node = node.setdefault(part, {})
+
+    def add(tree: Tree, node: dict[str, Any]) -> None:
+        for name in sorted(node, key=lambda n: (not node[n], n)):
+            if node[name]:
+                add(tree.add(f"[bold blue]{name}/[/]"), node[name])
+            else:
+                tree.add(name)
+
+    top = Tree(f"[bold]{root}/[/]")
+    add(top, nested)
+    return top
+
+
+def _report(console: Console, made: NewService, shown_dest: str) -> None:
+    console.print(file_tree(shown_dest.rstrip("/") or ".", made.files))
+    version = f" (template {made.template_version})" if made.template_version else ""
+    verb = "Replaced the contents of" if made.replaced else "Created"
+    console.print(
+        f"\n{verb} [bold]{made.path}[/]{version}: {len(made.files)} files, "
+        f"commit {made.commit[:12]} on main."
+    )
+    console.print("\nNext steps:")
+    console.print(f"  cd {shown_dest}")
+    remote = _remote_url(made.answers)
+    if remote:
+        console.print(f"  git remote add origin {remote}")
+        console.print("  git push -u origin main")
+    if not made.hooks_installed:
+        console.print("  pre-commit install")
+    console.print("  pre-commit run --all-files")
+    console.print("  read README.md and docs/production-readiness.md")
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from scaffold.new.answers import load_data_file, parse_data_pairs
+    from scaffold.new.wizard import ServiceRequest, create_service
+
+    data: dict[str, Any] = {}
+    if args.data_file is not None:
+        data.update(load_data_file(args.data_file))
+    data.update(parse_data_pairs(args.data))
+    interactive = sys.stdin.isatty()
+    request = ServiceRequest(
+        dest=Path(args.dest),
+        template=args.template,
+        data=data,
+        use_defaults=args.defaults,
+        interactive=interactive,
+        force=args.force,
+        hooks=not args.no_hooks,
+    )
+    console = Console(highlight=False)
+    ask = interactive and not args.yes
+    made = create_service(
+        request,
+        confirm=(lambda answers: _confirm(console, answers)) if ask else None,
+        progress=lambda message: console.print(f"[dim]{message}…[/]"),
+    )
+    _report(console, made, args.dest)
+    return 0
