@@ -23,7 +23,9 @@ class Command(Protocol):
 
 
 # name -> module; modules import their heavy dependencies inside run() so --help stays fast.
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "new": "scaffold.cli.new",
+}
 
 
 def _load(module: str) -> Command:
