@@ -1,0 +1,28 @@
+"""Scan reports: one signature, one module per format, registered in an explicit table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, TextIO
+
+from scaffold.report import baseline, json, sarif, terminal
+from scaffold.report.baseline import Baseline
+from scaffold.scan.model import ScanResult
+
+
+class Reporter(Protocol):
+    """Render scan results to a stream; the full secret only when show_secrets is set."""
+
+    def __call__(
+        self, results: Sequence[ScanResult], out: TextIO, *, show_secrets: bool = False
+    ) -> None: ...
+
+
+REPORTERS: dict[str, Reporter] = {
+    "terminal": terminal.report,
+    "json": json.report,
+    "sarif": sarif.report,
+    "baseline": baseline.report,
+}
+
+__all__ = ["REPORTERS", "Baseline", "Reporter"]
