@@ -42,6 +42,8 @@ class UpdateOutcome:
     result: Result
     changed: tuple[str, ...]
     conflicts: tuple[str, ...]
+    added: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,8 +128,9 @@ def update_project(
             f"({type(exc).__name__}: {exc})",
             exit_code=EXIT_INTERNAL,
         ) from exc
-    changed = changed_paths(root)
-    conflicts = conflicted_paths(root, changed)
+    changes = changed_paths(root)
+    changed = list(changes)
+    conflicts = conflicted_paths(root, [p for p, kind in changes.items() if kind != "D"])
     to_version = commit_version(str(read_answers(path).get("_commit") or "")) or None
     result: Result = "conflicts" if conflicts else ("updated" if changed else "up-to-date")
     if conflicts and options.abort_on_conflict:
@@ -141,4 +144,6 @@ def update_project(
         result=result,
         changed=tuple(changed),
         conflicts=tuple(conflicts),
+        added=tuple(p for p, kind in changes.items() if kind == "A"),
+        deleted=tuple(p for p, kind in changes.items() if kind == "D"),
     )

@@ -97,18 +97,23 @@ def restore(snapshot: Snapshot) -> None:
         _remove(root / entry.rstrip("/"))
 
 
-def changed_paths(root: Path) -> list[str]:
-    """Paths that differ from HEAD (modified, added, deleted, untracked), sorted."""
-    paths: set[str] = set()
-    entries = status_entries(root)
+def changed_paths(root: Path) -> dict[str, str]:
+    """Paths that differ from HEAD -> "A" (added or untracked), "D" (deleted) or "M"."""
+    changes: dict[str, str] = {}
     skip_next = False
-    for entry in entries:
+    for entry in status_entries(root):
         if skip_next:  # the source path of a rename
             skip_next = False
             continue
-        paths.add(entry[3:])
-        skip_next = entry[0] in "RC"
-    return sorted(paths)
+        code, rel = entry[:2], entry[3:]
+        skip_next = code[0] in "RC"
+        if code == "??" or "A" in code:
+            changes[rel] = "A"
+        elif "D" in code:
+            changes[rel] = "D"
+        else:
+            changes[rel] = "M"
+    return dict(sorted(changes.items()))
 
 
 def has_conflict_markers(data: bytes) -> bool:
