@@ -1,0 +1,1 @@
+"""Commit-time guards: the logic behind scaffold's published pre-commit hooks."""

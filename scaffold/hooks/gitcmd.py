@@ -1,0 +1,100 @@
+"""Plumbing-only git calls for the hooks and range scans: empty stdin, no pager, no repo code."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from scaffold.errors import RepositoryError
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree id
+GITLINK_MODE = "160000"  # a submodule: nothing of ours to read
+SYMLINK_MODE = "120000"  # the blob is a link target, not file content
+
+# Options that keep a repository's own config from running code (fsmonitor, external diff,
+# textconv) while we read it; the hooks only ever use plumbing commands.
+_SAFE_OPTIONS = (
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "diff.external=",
+    "-c",
+    "core.pager=cat",
+    "-c",
+    "core.quotePath=false",
+)
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "GIT_PAGER": "cat"})
+    return env
+
+
+def run_git(cwd: Path, *args: str, input_bytes: bytes = b"", check: bool = True) -> bytes:
+    """Run one git plumbing command and return its stdout (stdin is always explicit)."""
+    try:
+        proc = subprocess.run(
+            ["git", *_SAFE_OPTIONS, *args],
+            cwd=cwd,
+            input=input_bytes,
+            capture_output=True,
+            env=_env(),
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise RepositoryError("git is not installed or not on PATH") from exc
+    if check and proc.returncode != 0:
+        detail = proc.stderr.decode(errors="replace").strip().splitlines()
+        reason = detail[-1] if detail else f"exit code {proc.returncode}"
+        raise RepositoryError(f"git {args[0]} failed in {cwd}: {reason}")
+    return proc.stdout
+
+
+def repository_root(start: Path) -> Path:
+    """The top of the work tree containing `start`, or one clear error outside a repository."""
+    if not start.exists():
+        raise RepositoryError(f"{start} does not exist")
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=start,
+            input=b"",
+            capture_output=True,
+            env=_env(),
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise RepositoryError("git is not installed or not on PATH") from exc
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise RepositoryError(f"{start} is not inside a git work tree")
+    return Path(os.fsdecode(proc.stdout.rstrip(b"\n")))
+
+
+def resolve_commit(repo: Path, ref: str) -> str:
+    """Full id of the commit `ref` names, or one clear error."""
+    out = run_git(
+        repo,
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        f"{ref}^{{commit}}",
+        check=False,
+    )
+    sha = out.decode().strip()
+    if not sha:
+        raise RepositoryError(f"{ref!r} is not a commit in {repo}")
+    return sha
+
+
+def head_commit(repo: Path) -> str | None:
+    """HEAD's commit id, or None on an unborn branch (the first commit)."""
+    out = run_git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
+    return out.decode().strip() or None
+
+
+def display_path(raw: bytes) -> str:
+    """A path for humans: undecodable bytes become escapes instead of crashing a print."""
+    return raw.decode("utf-8", errors="backslashreplace")

@@ -1,0 +1,34 @@
+"""The shape every file-checking hook returns and how a hook prints it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason to block a commit, pinned to a file and line (0 = the whole file)."""
+
+    path: str
+    line: int
+    check: str  # short id, e.g. "static-cloud-keys"
+    message: str
+
+
+def print_problems(
+    hook: str, problems: Sequence[Problem], hint: str, out: TextIO | None = None
+) -> int:
+    """Print problems as `path:line: [check] message`; return the hook's exit code."""
+    stream = out or sys.stdout
+    if not problems:
+        return 0
+    noun = "problem" if len(problems) == 1 else "problems"
+    print(f"{hook}: {len(problems)} {noun} would be committed", file=stream)
+    for p in sorted(problems, key=lambda p: (p.path, p.line, p.check)):
+        where = f"{p.path}:{p.line}" if p.line else p.path
+        print(f"  {where}: [{p.check}] {p.message}", file=stream)
+    print(hint, file=stream)
+    return 1
