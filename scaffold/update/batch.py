@@ -11,6 +11,7 @@ from scaffold.errors import EXIT_FINDINGS, EXIT_OK, ScaffoldError
 from scaffold.update.apply import UpdateOptions, update_project
 from scaffold.update.drift import TagCache, drift
 from scaffold.update.project import read_project
+from scaffold.update.sources import local_template_repo, packaged_template_source
 from scaffold.update.worktree import repo_root
 
 Status = Literal["up-to-date", "behind", "updated", "conflicts", "rolled-back", "error"]
@@ -100,6 +101,19 @@ def update_one(path: Path, options: UpdateOptions, cache: TagCache) -> RepoRepor
     )
 
 
+def refresh_packaged_template(paths: Sequence[Path]) -> None:
+    """After a scaffold upgrade, tag the newly shipped template before projects look for it."""
+    local = str(local_template_repo())
+    for path in paths:
+        try:
+            src = read_project(path).src_path
+        except ScaffoldError:
+            continue
+        if src == local:
+            packaged_template_source()
+            return
+
+
 def run_many(
     paths: Sequence[Path],
     *,
@@ -108,6 +122,7 @@ def run_many(
     on_done: Callable[[RepoReport], None] | None = None,
 ) -> list[RepoReport]:
     """Check (drift) or update every project, in order, sharing one tag cache."""
+    refresh_packaged_template(paths)
     cache = TagCache()
     reports: list[RepoReport] = []
     for path in paths:
