@@ -1,0 +1,109 @@
+"""scaffold-secrets: scan what is about to be committed (the index) with scaffold's Detector."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scaffold.hooks.gitcmd import repository_root
+from scaffold.hooks.staged import StagedFile, index_entries, read_blobs, staged_changes
+from scaffold.scan.model import (
+    Finding,
+    Match,
+    Provenance,
+    RuleInfo,
+    ScanResult,
+    ScanStats,
+    Severity,
+    Skipped,
+    SourceKind,
+)
+
+if TYPE_CHECKING:
+    from scaffold.scan.detect import Detector
+
+DEFAULT_BASELINE = ".secrets.baseline"
+DEFAULT_MAX_SIZE = 5 * 1024 * 1024  # commit time: a 5 MB staged file is data, not config
+
+
+@dataclass(frozen=True)
+class StagedScanOptions:
+    paths: tuple[str, ...] | None = None  # None: every staged change; else these index paths
+    baseline: Path | None = None
+    max_size: int = DEFAULT_MAX_SIZE
+    engine: str = "python"  # tiny inputs: the pure-Python prefilter starts fastest (measured)
+    extra_rules: tuple[Path, ...] = ()
+
+
+def default_baseline(root: Path) -> Path | None:
+    candidate = root / DEFAULT_BASELINE
+    return candidate if candidate.is_file() else None
+
+
+def _detector(options: StagedScanOptions) -> Detector:
+    from scaffold.scan.detect import Detector
+    from scaffold.scan.rules import load_rules
+
+    return Detector(load_rules(options.extra_rules), engine=options.engine)
+
+
+def scan_staged(start: Path, options: StagedScanOptions) -> ScanResult:
+    """Findings in the index blobs a commit would record, with the baseline applied."""
+    started = time.monotonic()
+    root = repository_root(start)
+    suppresses = None
+    if options.baseline is not None:
+        from scaffold.report.baseline import Baseline
+
+        suppresses = Baseline.load(options.baseline).suppresses
+    files = staged_changes(root) if options.paths is None else index_entries(root, options.paths)
+    by_blob: dict[str, list[StagedFile]] = {}
+    for f in files:
+        by_blob.setdefault(f.blob, []).append(f)
+    detector = _detector(options)
+    infos = {info.id: info for info in detector.ruleset.infos()}
+    findings: list[Finding] = []
+    skipped: list[Skipped] = []
+    suppressed = scanned = size_total = 0
+    for read in read_blobs(root, list(by_blob), options.max_size):
+        places = by_blob.get(read.blob, [])
+        if read.content is None:
+            reason = "missing object" if read.size < 0 else f"larger than {options.max_size} bytes"
+            skipped += [Skipped(read.blob, reason, f.name, max(read.size, 0)) for f in places]
+            continue
+        scanned += 1
+        size_total += read.size
+        for match in detector.scan(read.content):
+            if suppresses is not None and suppresses(match):
+                suppressed += len(places)
+                continue
+            rule = infos.get(match.rule_id) or _unknown(match)
+            findings += [_finding(match, rule, f, root) for f in places]
+    return ScanResult(
+        repository=root.name,
+        findings=tuple(findings),
+        rules=detector.ruleset.infos(),
+        stats=ScanStats(scanned, size_total, 0, round(time.monotonic() - started, 3)),
+        skipped=tuple(skipped),
+        suppressed=suppressed,
+        extra={"engine": detector.engine_name, "scope": "staged"},
+    )
+
+
+def _finding(match: Match, rule: RuleInfo, staged: StagedFile, root: Path) -> Finding:
+    return Finding(
+        match=match,
+        rule=rule,
+        source=SourceKind.STAGED,
+        object_id=staged.blob,
+        repository=root.name,
+        provenance=(
+            Provenance(commit="", path=staged.name, author_name="", author_email="", date=""),
+        ),
+    )
+
+
+def _unknown(match: Match) -> RuleInfo:
+    return RuleInfo(match.rule_id, match.rule_id, "unknown", Severity.HIGH, "Revoke and rotate it.")

@@ -1,0 +1,121 @@
+"""The `scaffold-secrets` hook entry: scan the index, print redacted findings, block or pass."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from scaffold.errors import EXIT_FINDINGS, EXIT_OK, guarded
+from scaffold.scan.model import ScanResult, redact
+
+HOOK_ID = "scaffold-secrets"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=HOOK_ID,
+        description="Block a commit whose staged content holds a secret. Scans the index "
+        "(what the commit records), not the working tree or history.",
+    )
+    parser.add_argument(
+        "filenames",
+        nargs="*",
+        help="staged paths to scan (pre-commit passes them); default: every staged change",
+    )
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="detect-secrets baseline of accepted secrets (default: .secrets.baseline at the "
+        "repository root, if present)",
+    )
+    group.add_argument("--no-baseline", action="store_true", help="ignore any baseline")
+    parser.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="add the staged findings to the baseline as accepted, instead of blocking",
+    )
+    parser.add_argument("--show-secrets", action="store_true", help="print secrets in full")
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "hyperscan", "python"),
+        default="python",
+        help="matching engine (default: python, the fastest to start for a small commit)",
+    )
+    parser.add_argument(
+        "--max-size",
+        type=int,
+        default=5 * 1024 * 1024,
+        metavar="BYTES",
+        help="skip (and list) staged files larger than this (default: 5 MiB)",
+    )
+    return parser
+
+
+def render(result: ScanResult, out: TextIO, *, show_secrets: bool, baseline: str) -> None:
+    """The hook's message: where each secret is, what it is, and how to get past it honestly."""
+    count = len(result.findings)
+    noun = "secret" if count == 1 else "secrets"
+    print(f"{HOOK_ID}: {count} {noun} in staged changes; commit blocked", file=out)
+    ordered = sorted(
+        result.findings,
+        key=lambda f: (f.first.path if f.first else "", f.match.line, f.match.column),
+    )
+    for f in ordered:
+        where = f"{f.first.path if f.first else f.object_id}:{f.match.line}:{f.match.column}"
+        shown = f.match.secret if show_secrets else redact(f.match.secret)
+        print(f"  {where}  {f.rule.id}  {shown}  ({f.match.validation})", file=out)
+        print(f"      {f.rule.description}. {f.rule.remediation}", file=out)
+    print(
+        "A real secret: take it out of the file, revoke it with its provider, and load it from a "
+        "secret manager.\n"
+        "Not a secret (a test value, a documented example):\n"
+        "  - end its line with `# pragma: allowlist secret`, or\n"
+        f"  - accept it in {baseline}: `{HOOK_ID} --update-baseline`, then "
+        f"`git add {baseline}`",
+        file=out,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from scaffold.hooks.gitcmd import repository_root
+    from scaffold.hooks.secrets import StagedScanOptions, default_baseline, scan_staged
+
+    root = repository_root(Path.cwd())
+    baseline: Path | None = None
+    if args.baseline is not None:
+        baseline = args.baseline if args.baseline.is_absolute() else Path.cwd() / args.baseline
+    elif not args.no_baseline:
+        baseline = default_baseline(root)
+    if args.update_baseline:
+        baseline = None  # scan everything, then record what is not yet accepted
+    options = StagedScanOptions(
+        paths=tuple(args.filenames) if args.filenames else None,
+        baseline=baseline,
+        max_size=args.max_size,
+        engine=args.engine,
+    )
+    result = scan_staged(root, options)
+    for skipped in result.skipped:
+        print(f"{HOOK_ID}: not scanned: {skipped.path} ({skipped.reason})", file=sys.stderr)
+    if args.update_baseline:
+        from scaffold.hooks.baseline_update import add_to_baseline
+
+        target = args.baseline or root / ".secrets.baseline"
+        added = add_to_baseline(target, result)
+        print(f"{HOOK_ID}: {added} secret(s) added to {target}; review and commit it")
+        return EXIT_OK
+    if not result.findings:
+        return EXIT_OK
+    shown = baseline.name if baseline is not None else ".secrets.baseline"
+    render(result, sys.stdout, show_secrets=args.show_secrets, baseline=shown)
+    return EXIT_FINDINGS
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return guarded(lambda: run(args))

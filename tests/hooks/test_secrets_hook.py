@@ -1,0 +1,161 @@
+"""scaffold-secrets: the index is what gets scanned; pragma, baseline and bad input behave."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scaffold.hooks.secrets import StagedScanOptions, scan_staged
+from scaffold.hooks.secrets_cli import main
+from tests.gitrepo import GitRepo, git
+from tests.hooks.helpers import github_token
+
+
+def stage(repo: GitRepo, files: dict[str, str | bytes]) -> None:
+    for name, content in files.items():
+        repo.write(name, content)
+    git(repo.path, "add", "-A")
+
+
+def run_hook(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    monkeypatch.chdir(repo.path)
+    return main(list(args))
+
+
+def test_staged_secret_blocks_with_redacted_location(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = github_token()
+    stage(repo, {"app/settings.py": f"DEBUG = False\nTOKEN = '{token}'\n"})
+    assert run_hook(repo, monkeypatch) == 1
+    out = capsys.readouterr().out
+    assert "app/settings.py:2:10  github-pat-classic  ghp_…[40 chars]  (checksum-valid)" in out
+    assert token not in out
+    assert "# pragma: allowlist secret" in out
+
+
+def test_golden_message(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stage(repo, {"config.py": f"TOKEN = '{github_token(3)}'\n"})
+    assert run_hook(repo, monkeypatch) == 1
+    out = capsys.readouterr().out
+    first, location, description, *rest = out.splitlines()
+    assert first == "scaffold-secrets: 1 secret in staged changes; commit blocked"
+    assert location == "  config.py:1:10  github-pat-classic  ghp_…[40 chars]  (checksum-valid)"
+    assert description.startswith("      GitHub personal access token (classic). Revoke")
+    assert rest == [
+        "A real secret: take it out of the file, revoke it with its provider, and load it "
+        "from a secret manager.",
+        "Not a secret (a test value, a documented example):",
+        "  - end its line with `# pragma: allowlist secret`, or",
+        "  - accept it in .secrets.baseline: `scaffold-secrets --update-baseline`, then "
+        "`git add .secrets.baseline`",
+    ]
+
+
+def test_index_not_working_tree(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = github_token()
+    stage(repo, {"a.py": f"T = '{token}'\n"})
+    repo.write("a.py", "T = None\n")  # cleaned in the work tree, but the index still has it
+    assert run_hook(repo, monkeypatch) == 1
+    git(repo.path, "add", "a.py")
+    repo.write("a.py", f"T = '{token}'\n")  # unstaged: not part of this commit
+    assert run_hook(repo, monkeypatch) == 0
+
+
+def test_pragma_allows(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    stage(repo, {"a.py": f"T = '{github_token()}'  # pragma: allowlist secret\n"})
+    assert run_hook(repo, monkeypatch) == 0
+
+
+def test_update_baseline_then_commit_passes(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = github_token()
+    stage(repo, {"tests/fixture.py": f"T = '{token}'\n"})
+    assert run_hook(repo, monkeypatch, "--update-baseline") == 0
+    baseline = json.loads((repo.path / ".secrets.baseline").read_text(encoding="utf-8"))
+    assert list(baseline["results"]) == ["tests/fixture.py"]
+    assert token not in (repo.path / ".secrets.baseline").read_text(encoding="utf-8")
+    assert run_hook(repo, monkeypatch) == 0
+    result = scan_staged(repo.path, StagedScanOptions(baseline=repo.path / ".secrets.baseline"))
+    assert result.findings == () and result.suppressed == 1
+    # a second update adds nothing
+    assert run_hook(repo, monkeypatch, "--update-baseline") == 0
+    assert "0 secret(s) added" in capsys.readouterr().out
+    # --no-baseline still sees it
+    assert run_hook(repo, monkeypatch, "--no-baseline") == 1
+
+
+def test_broken_baseline_is_one_clear_error(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stage(repo, {"a.py": "x = 1\n", ".secrets.baseline": "{not json"})
+    assert run_hook(repo, monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: baseline ") and "not valid JSON" in err
+    assert "Traceback" not in err
+
+
+def test_outside_a_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main([]) == 2
+    assert "is not inside a git work tree" in capsys.readouterr().err
+
+
+def test_awkward_staged_content(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = github_token()
+    repo.commit(
+        "base",
+        {
+            "old.py": f"T = '{token}'  # pragma: allowlist secret\n",
+            "gone.py": f"T = '{github_token(1)}'  # pragma: allowlist secret\n",
+        },
+    )
+    git(repo.path, "mv", "old.py", "moved.py")
+    repo.write("moved.py", f"T = '{token}'\n")  # renamed and the pragma dropped
+    git(repo.path, "rm", "-q", "gone.py")  # deleted: nothing to scan
+    name = b"caf\xe9-" + b"secret.txt"  # not UTF-8
+    (repo.path / name.decode("utf-8", "surrogateescape")).write_bytes(
+        f"key {github_token(2)}\n".encode()
+    )
+    repo.write("blob.bin", b"\x00\x01\xff" * 100 + token.encode() + b"\x00")
+    repo.write("big.txt", "x" * 300 + "\n")
+    git(repo.path, "add", "-A")
+    assert run_hook(repo, monkeypatch, "--max-size", "200") == 1
+    captured = capsys.readouterr()
+    assert "moved.py:1:6" in captured.out
+    assert "caf\\xe9-secret.txt:1:5" in captured.out
+    assert "blob.bin" not in captured.out  # over --max-size: listed, not scanned
+    assert "gone.py" not in captured.out
+    assert "not scanned: big.txt (larger than 200 bytes)" in captured.err
+    assert "not scanned: blob.bin" in captured.err
+
+
+def test_binary_content_is_scanned_without_error(repo: GitRepo) -> None:
+    stage(repo, {"data.bin": b"\x00\xff\xfe" + github_token().encode() + b"\x00" * 10})
+    result = scan_staged(repo.path, StagedScanOptions())
+    assert [f.first.path for f in result.findings if f.first] == ["data.bin"]
+
+
+def test_only_named_paths_when_pre_commit_passes_filenames(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stage(repo, {"a.py": f"T = '{github_token()}'\n", "b.py": "ok = True\n"})
+    assert run_hook(repo, monkeypatch, "b.py") == 0
+    assert run_hook(repo, monkeypatch, "a.py", "b.py") == 1
+
+
+def test_same_blob_on_two_paths_reported_at_both(repo: GitRepo) -> None:
+    content = f"T = '{github_token()}'\n"
+    stage(repo, {"one.py": content, "two.py": content})
+    result = scan_staged(repo.path, StagedScanOptions())
+    assert sorted(f.first.path for f in result.findings if f.first) == ["one.py", "two.py"]
+    assert result.stats.blobs_scanned == 1
