@@ -132,7 +132,9 @@ def _report(console: Console, made: NewService, shown_dest: str) -> None:
     if not made.hooks_installed:
         console.print("  pre-commit install")
     console.print("  pre-commit run --all-files")
-    console.print("  read README.md and docs/production-readiness.md")
+    guides = [name for name in ("README.md", "docs/production-readiness.md") if name in made.files]
+    if guides:
+        console.print(f"  read {' and '.join(guides)}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -63,6 +63,13 @@ def _applicable_defaults(template: Template, cwd: Path) -> dict[str, Any]:
     return {k: v for k, v in found.items() if k in names}
 
 
+def _in_question_order(template: Template, answers: Mapping[str, Any]) -> dict[str, Any]:
+    # Copier records answers sorted by name; people read them in the order they were asked
+    order = [q.name for q in template.questions or ()]
+    rank = {name: i for i, name in enumerate(order)}
+    return {k: answers[k] for k in sorted(answers, key=lambda k: (rank.get(k, len(rank)), k))}
+
+
 def _check_answers(
     template: Template, request: ServiceRequest, defaults: Mapping[str, Any]
 ) -> None:
@@ -97,13 +104,14 @@ def create_service(
 
     staging = make_staging(dest)
     try:
-        answers = render(
+        rendered = render(
             template,
             staging,
             data=request.data,
             user_defaults=defaults,
             use_defaults=request.use_defaults or not request.interactive,
         )
+        answers = _in_question_order(template, rendered)
         if confirm is not None and not confirm(answers):
             raise Cancelled("cancelled; nothing was created")
         step("Creating the git repository")
