@@ -26,6 +26,9 @@ SEVERITY_STYLE: dict[Severity, str] = {
     Severity.MEDIUM: "yellow",
     Severity.LOW: "cyan",
 }
+# rich lays a table out at a few ms a row; past this many rows a person needs JSON, not a screen
+MAX_TABLE_ROWS = 1000
+MAX_LISTED_PATHS = 10
 PURGE_STEPS = (
     "Purging history, once every secret above is rotated: list the secrets in a file, run "
     "`git filter-repo --replace-text <that file>` on a fresh clone, force-push every branch and "
@@ -84,7 +87,16 @@ def _render_result(console: Console, result: ScanResult, show_secrets: bool) -> 
     findings = sorted_findings(result.findings)
     console.print(Text(f"scaffold scan: {result.repository}", style="bold"))
     if findings:
-        console.print(_table(findings, show_secrets))
+        console.print(_table(findings[:MAX_TABLE_ROWS], show_secrets))
+        if len(findings) > MAX_TABLE_ROWS:
+            hidden = len(findings) - MAX_TABLE_ROWS
+            console.print(
+                Text(
+                    f"… {_plural(hidden, 'more finding')} not shown (the least severe); "
+                    "`--format json` or `--format sarif` lists every one.",
+                    style="yellow",
+                )
+            )
         if show_secrets:
             console.print(
                 Text("Full secrets are shown (--show-secrets): keep this output private.", "red")
@@ -182,7 +194,7 @@ def _render_actions(console: Console, findings: list[Finding]) -> None:
         if at_head:
             steps.append(
                 "Remove it from the current files and read it from the environment or a "
-                f"secret manager: {', '.join(at_head)}"
+                f"secret manager: {_listing(at_head)}"
             )
         steps.append("Then purge it from history (below).")
         # a grid gives wrapped lines a hanging indent under their step number
@@ -195,6 +207,12 @@ def _render_actions(console: Console, findings: list[Finding]) -> None:
             grid.add_row("", Text(f"See {ref}"))
         console.print(grid)
     console.print(Text(PURGE_STEPS))
+
+
+def _listing(paths: list[str]) -> str:
+    shown = ", ".join(paths[:MAX_LISTED_PATHS])
+    rest = len(paths) - MAX_LISTED_PATHS
+    return f"{shown} and {rest} more" if rest > 0 else shown
 
 
 def _by_rule(findings: list[Finding]) -> list[tuple[RuleInfo, list[Finding]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import io
 import os
@@ -12,7 +13,7 @@ import threading
 import pytest
 
 from scaffold.report import REPORTERS
-from scaffold.report.terminal import render
+from scaffold.report.terminal import MAX_LISTED_PATHS, MAX_TABLE_ROWS, render
 from scaffold.scan.model import ScanResult
 from tests.report.sample import sample_results
 
@@ -101,3 +102,25 @@ def test_clean_repository() -> None:
     text = _plain(clean)
     assert "No secrets found." in text
     assert "What to do" not in text and "Total:" not in text
+
+
+def test_a_huge_report_stays_quick_and_says_what_it_left_out() -> None:
+    api = next(r for r in sample_results() if r.findings)
+    many = tuple(
+        dataclasses.replace(
+            finding,
+            match=dataclasses.replace(finding.match, secret=f"{finding.match.secret}{i}"),
+            provenance=tuple(
+                dataclasses.replace(p, path=f"{p.path}.{i}") for p in finding.provenance
+            ),
+        )
+        for i in range(MAX_TABLE_ROWS // 4 + 5)
+        for finding in api.findings
+    )
+    text = _plain([dataclasses.replace(api, findings=many)])
+    hidden = len(many) - MAX_TABLE_ROWS
+    assert f"… {hidden} more findings not shown (the least severe)" in text
+    assert f"{len(many):,} findings in" in text
+    per_rule = MAX_TABLE_ROWS // 4 + 5
+    # at-HEAD paths are listed up to a limit
+    assert f" and {per_rule - MAX_LISTED_PATHS} more" in " ".join(text.split())
