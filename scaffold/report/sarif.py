@@ -151,6 +151,9 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
             "refs": sorted(finding.refs),
         },
     }
+    related = _related_locations(finding)
+    if related:
+        result["relatedLocations"] = related
     if first is not None:
         result["properties"].update(
             {
@@ -187,6 +190,29 @@ def _location(finding: Finding) -> dict[str, Any]:
             {"name": finding.object_id, "kind": "commit-message"},
         ],
     }
+
+
+def _related_locations(finding: Finding) -> list[dict[str, Any]]:
+    """The other places the same content was introduced (copies, renames), after the first."""
+    if finding.source is SourceKind.COMMIT_MESSAGE:
+        return []
+    region = {"startLine": max(finding.match.line, 1), "startColumn": max(finding.match.column, 1)}
+    related = []
+    for number, item in enumerate(finding.provenance[1:], start=1):
+        if not item.path:
+            continue
+        path = scrub(item.path, finding.match.secret)
+        related.append(
+            {
+                "id": number,
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
+                    "region": region,
+                },
+                "message": {"text": f"Also introduced by {item.commit[:7]} ({item.date[:10]})."},
+            }
+        )
+    return related
 
 
 def _invocation(result: ScanResult) -> dict[str, Any]:

@@ -92,6 +92,9 @@ def test_results_carry_fingerprint_commit_and_place(tokens: Tokens) -> None:
     props = github["properties"]
     assert props["commit"] == "1" * 40 and props["author"] == "Alice Example"
     assert props["date"].startswith("2023-11-14")
+    related = github["relatedLocations"][0]
+    assert related["physicalLocation"]["artifactLocation"]["uri"] == "deploy/ci-old.sh"
+    assert related["message"]["text"] == "Also introduced by 3333333 (2023-11-16)."
     uri = by_rule["aws-secret-access-key"]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert uri["uri"] == "infra/terraform%20vars.tfvars"
     message = by_rule["slack-bot-token"]["locations"][0]
