@@ -124,7 +124,8 @@ def _report(console: Console, made: NewService, shown_dest: str) -> None:
         f"commit {made.commit[:12]} on main."
     )
     console.print("\nNext steps:")
-    console.print(f"  cd {shown_dest}")
+    if Path(shown_dest).resolve() != Path.cwd().resolve():
+        console.print(f"  cd {shown_dest}")
     remote = _remote_url(made.answers)
     if remote:
         console.print(f"  git remote add origin {remote}")

@@ -25,6 +25,7 @@ class QuestionInfo:
     has_default: bool
     conditional: bool  # `when:` is templated or false: Copier decides whether it is asked
     secret: bool
+    type: str = "str"  # Copier's type name; "bool" answers given as text are checked here
 
 
 class _LenientLoader(yaml.SafeLoader):
@@ -59,7 +60,10 @@ def parse_questions(text: str) -> list[QuestionInfo]:
             continue
         if not isinstance(spec, dict):
             # shorthand `name: default`
-            questions.append(QuestionInfo(name, has_default=True, conditional=False, secret=False))
+            kind = "bool" if isinstance(spec, bool) else "str"
+            questions.append(
+                QuestionInfo(name, has_default=True, conditional=False, secret=False, type=kind)
+            )
             continue
         when = spec.get("when", True)
         conditional = when is False or (isinstance(when, str) and "{" in when)
@@ -69,6 +73,9 @@ def parse_questions(text: str) -> list[QuestionInfo]:
                 has_default="default" in spec and spec["default"] is not None,
                 conditional=conditional,
                 secret=bool(spec.get("secret", False)),
+                type=str(
+                    spec.get("type") or ("bool" if isinstance(spec.get("default"), bool) else "str")
+                ),
             )
         )
     return questions
@@ -105,6 +112,28 @@ def load_data_file(path: Path) -> dict[str, Any]:
         raise UsageError(f"--data-file {path} must be a mapping of question names to answers")
     # answers recorded by Copier carry private keys (`_src_path`, `_commit`): not answers
     return {k: v for k, v in loaded.items() if not k.startswith("_")}
+
+
+# The words Copier reads as booleans; anything else it would silently take as true.
+_BOOLEAN_WORDS = frozenset(
+    {"", "y", "yes", "t", "true", "on", "n", "no", "f", "false", "off", "~", "null", "none"}
+)
+
+
+def _is_boolean_text(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return value.strip().lower() in _BOOLEAN_WORDS
+    return True
+
+
+def check_booleans(questions: Iterable[QuestionInfo], given: Mapping[str, Any]) -> None:
+    """Refuse `--data with_database=maybe`, which Copier would take as true."""
+    for q in questions:
+        value = given.get(q.name)
+        if q.type == "bool" and isinstance(value, str) and not _is_boolean_text(value):
+            raise UsageError(f"invalid answer for {q.name}: {value!r} is not true or false")
 
 
 def unknown_answers(questions: Iterable[QuestionInfo], given: Mapping[str, Any]) -> list[str]:

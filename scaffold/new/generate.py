@@ -15,6 +15,7 @@ from scaffold.new.source import Template
 _VALIDATION_RE = re.compile(
     r"Validation error for question '(?P<name>[^']+)': (?P<reason>.*)", re.S
 )
+_CHOICE_RE = re.compile(r"Invalid choice for '(?P<name>[^']+)': (?P<reason>.*)", re.S)
 _REQUIRED_RE = re.compile(r'Question "(?P<name>[^"]+)" is required')
 
 
@@ -22,6 +23,8 @@ def _answer_error(exc: ValueError) -> ScaffoldError:
     """Copier's ValueErrors during questions, rewritten as one line naming the question."""
     text = " ".join(str(exc).split())
     if match := _VALIDATION_RE.match(text):
+        return UsageError(f"invalid answer for {match['name']}: {match['reason']}")
+    if match := _CHOICE_RE.match(text):
         return UsageError(f"invalid answer for {match['name']}: {match['reason']}")
     if match := _REQUIRED_RE.search(text):
         return UsageError(
@@ -41,7 +44,12 @@ def render(
 ) -> dict[str, Any]:
     """Render into `staging` (an existing empty directory); return the recorded answers."""
     import copier
-    from copier.errors import CopierError, InteractiveSessionError, UserMessageError
+    from copier.errors import (
+        CopierError,
+        InteractiveSessionError,
+        InvalidTypeError,
+        UserMessageError,
+    )
 
     try:
         worker = copier.run_copy(
@@ -62,6 +70,9 @@ def render(
         raise UsageError(
             "no terminal to ask questions on: pass --defaults and/or --data KEY=VALUE"
         ) from exc
+    except InvalidTypeError as exc:
+        detail = " ".join(str(exc.__cause__ or exc).split())
+        raise UsageError(f"invalid answer: {detail or 'wrong type'}") from exc
     except UserMessageError as exc:
         raise ScaffoldError(f"template error: {' '.join(str(exc).split())}") from exc
     except ValueError as exc:

@@ -10,7 +10,7 @@ from typing import Any
 
 from scaffold.errors import EXIT_FINDINGS, ScaffoldError, UsageError
 from scaffold.new import postgen
-from scaffold.new.answers import missing_answers, unknown_answers
+from scaffold.new.answers import check_booleans, missing_answers, unknown_answers
 from scaffold.new.generate import render
 from scaffold.new.install import make_staging, move_into_place, remove_tree
 from scaffold.new.preflight import check_destination, git_defaults, require_git
@@ -78,6 +78,7 @@ def _check_answers(
     unknown = unknown_answers(template.questions, request.data)
     if unknown:
         raise UsageError(f"the template has no question named {', '.join(unknown)}")
+    check_booleans(template.questions, request.data)
     if request.interactive and not request.use_defaults:
         return
     missing = missing_answers(template.questions, request.data, defaults)

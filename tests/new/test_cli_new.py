@@ -124,14 +124,22 @@ def test_hooks_installed_on_the_real_template(tmp_path: Path) -> None:
     assert_committed_repo(dest)
 
 
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("service_name=Bad_Name", "invalid answer for service_name: Use 2-40 lowercase"),
+        ("ci_provider=bitbucket", "invalid answer for ci_provider: 'bitbucket' is not in"),
+        ("with_database=maybe", "invalid answer for with_database: 'maybe' is not true or false"),
+        ("aws_region=mars-1", "invalid answer for aws_region: mars-1 is not an AWS region"),
+    ],
+)
 def test_invalid_answer_exits_2_with_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    answer: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dest = tmp_path / "svc"
-    code = main(["new", "service", str(dest), "--defaults", "--data", "service_name=Bad_Name"])
-    assert code == 2
+    assert main(["new", "service", str(dest), "--defaults", "--data", answer]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: invalid answer for service_name: ")
+    assert err.startswith(f"error: {message}")
     assert err.count("\n") == 1
     assert siblings(dest) == []
 

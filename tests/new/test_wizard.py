@@ -251,6 +251,18 @@ def test_existing_empty_destination_is_filled(tmp_path: Path, template: Path) ->
     assert_committed_repo(dest)
 
 
+def test_current_directory_as_destination(
+    tmp_path: Path, template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    made = create_service(request(Path("."), template, cwd=here))
+    assert made.path == here
+    assert_committed_repo(here)
+    assert siblings(here) == ["here", "template"]
+
+
 def test_interrupt_or_decline_leaves_nothing(tmp_path: Path, template: Path) -> None:
     dest = tmp_path / "svc"
 

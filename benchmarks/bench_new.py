@@ -1,0 +1,92 @@
+"""Time `scaffold new service --defaults --no-hooks` end to end (target: median < 2 s).
+
+Each run is a fresh `python -m scaffold` process in an isolated environment (own git config,
+scaffold data dir and Copier settings), so the numbers include interpreter start and imports.
+The first run also versions the packaged template into the data dir and is reported apart.
+The peer is plain `copier copy --defaults` of the same template (no git, no baseline, no commit).
+
+    .venv/bin/python benchmarks/bench_new.py [--runs 5] [--data KEY=VALUE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_SECONDS = 2.0
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n",
+        encoding="utf-8",
+    )
+    env.update(
+        {
+            "HOME": str(home),
+            "GIT_CONFIG_GLOBAL": str(gitconfig),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "SCAFFOLD_DATA_DIR": str(home / "data"),
+            "SCAFFOLD_CACHE_DIR": str(home / "cache"),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+        }
+    )
+    return env
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, env=env, input=b"", capture_output=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(argv)} failed:\n{proc.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+def summary(name: str, samples: list[float]) -> str:
+    return (
+        f"{name:<34} median {statistics.median(samples):6.3f} s   "
+        f"min {min(samples):6.3f} s   max {max(samples):6.3f} s   (n={len(samples)})"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--data", action="append", default=[], help="KEY=VALUE for both tools")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-new-") as tmp:
+        work = Path(tmp)
+        env = isolated_env(work)
+        data = [arg for pair in args.data for arg in ("--data", pair)]
+        scaffold = [sys.executable, "-m", "scaffold", "new", "service", *data]
+        first = timed([*scaffold, "svc-first", "--defaults", "--no-hooks"], work, env)
+        ours = [
+            timed([*scaffold, f"svc-{i}", "--defaults", "--no-hooks"], work, env)
+            for i in range(args.runs)
+        ]
+        template = ROOT / "templates" / "service"
+        copier = [sys.executable, "-m", "copier", "copy", "--defaults", "--quiet", *data]
+        peer = [
+            timed([*copier, str(template), str(work / f"copier-{i}")], work, env)
+            for i in range(args.runs)
+        ]
+    print(f"first run (versions the packaged template): {first:.3f} s")
+    print(summary("scaffold new service --defaults", ours))
+    print(summary("peer: copier copy --defaults", peer))
+    verdict = "within" if statistics.median(ours) < TARGET_SECONDS else "OVER"
+    print(f"target < {TARGET_SECONDS:.1f} s: {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
