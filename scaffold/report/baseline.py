@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from scaffold.errors import UsageError
-from scaffold.report.common import finding_path, generated_at, sorted_findings, sorted_results
+from scaffold.report.common import (
+    finding_path,
+    generated_at,
+    scrub,
+    sorted_findings,
+    sorted_results,
+)
 from scaffold.scan.model import Finding, Match, ScanResult, SourceKind
 
 # filter detect-secrets' own `scan` adds on top of its defaults (verification on, any level)
@@ -120,5 +126,6 @@ def baseline_filenames(finding: Finding) -> list[str]:
     """Every path the secret was introduced at; commit messages get a `commit:<id>` name."""
     if finding.source is SourceKind.COMMIT_MESSAGE:
         return [f"commit:{finding.object_id}"]
-    paths = sorted({p.path for p in finding.provenance if p.path})
+    # a path can hold the secret itself (a token as a file name): never write it out
+    paths = sorted({scrub(p.path, finding.match.secret) for p in finding.provenance if p.path})
     return paths or [finding_path(finding) or f"blob:{finding.object_id}"]

@@ -185,7 +185,9 @@ def _render_actions(console: Console, findings: list[Finding]) -> None:
 
     console.print(Text("What to do", style="bold underline"))
     for rule, group in _by_rule(findings):
-        at_head = sorted({finding_path(f) for f in group if f.in_head and finding_path(f)})
+        at_head = sorted(
+            {scrub(finding_path(f), f.match.secret) for f in group if f.in_head and finding_path(f)}
+        )
         count = _plural(len({f.fingerprint for f in group}), "secret")
         console.print(Text(f"{rule.id} ({rule.provider}, {rule.severity}): {count}", "bold"))
         steps = [f"Rotate first: {rule.remediation}"]

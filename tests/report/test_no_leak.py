@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
@@ -55,3 +56,21 @@ def test_a_secret_quoted_in_a_commit_summary_is_redacted(tokens: Tokens) -> None
     out = io.StringIO()
     REPORTERS["json"](sample_results(tokens), out)
     assert "Use xoxb…[56 chars]" in out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", sorted(REPORTERS))
+def test_a_secret_used_as_a_file_name_is_redacted(fmt: str, tokens: Tokens) -> None:
+    results = sample_results(tokens)
+    api = next(r for r in results if r.findings)
+    finding = next(f for f in api.findings if f.rule.id == "github-pat")
+    odd = dataclasses.replace(
+        finding,
+        provenance=tuple(
+            dataclasses.replace(p, path=f"keys/{tokens.github}.txt") for p in finding.provenance
+        ),
+        in_head=True,
+    )
+    out = io.StringIO()
+    REPORTERS[fmt]([dataclasses.replace(api, findings=(odd,))], out)
+    assert tokens.github not in out.getvalue()
+    assert "keys/ghp_" in out.getvalue()
