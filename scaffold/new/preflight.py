@@ -19,6 +19,10 @@ _REMOTE_OWNER_RE = re.compile(
 )
 
 
+# An owner valid for every CI provider; Copier does not validate defaults under --defaults.
+_SIMPLE_OWNER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
 @dataclass(frozen=True)
 class Destination:
     """Where the service goes, and where it is staged before being moved into place."""
@@ -95,6 +99,6 @@ def git_defaults(cwd: Path) -> dict[str, str]:
         defaults["oncall_contact"] = email
     remote = _git_config(cwd, "remote.origin.url")
     owner = owner_from_remote(remote) if remote else None
-    if owner:
+    if owner and _SIMPLE_OWNER_RE.match(owner):
         defaults["repo_owner"] = owner
     return defaults

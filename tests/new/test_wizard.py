@@ -124,6 +124,12 @@ def test_git_defaults_come_from_the_cwd_repository(repo: GitRepo) -> None:
     assert defaults == {"repo_owner": "acme", "oncall_contact": "author@example.com"}
 
 
+def test_nested_group_owner_is_not_offered(repo: GitRepo) -> None:
+    # the default github provider refuses a/b, and Copier does not validate defaults
+    git(repo.path, "remote", "add", "origin", "git@gitlab.com:group/sub/api.git")
+    assert "repo_owner" not in git_defaults(repo.path)
+
+
 def test_destination_checks(tmp_path: Path) -> None:
     assert not check_destination(tmp_path / "new" / "deeper", force=False).exists
     full = tmp_path / "full"
