@@ -1,0 +1,151 @@
+"""Time `scaffold update --check` (CI drift check) over many generated repositories.
+
+Generates --repos projects from scaffold's packaged template (versioned into an isolated data
+dir), commits each, then times fresh `python -m scaffold update --check DIR` processes: once
+with every project up to date (exit 0) and once after a newer template version is tagged
+(exit 1). If the packaged template changes while the projects are generated (a source checkout being
+edited), the first check already reports them behind a `+local` version: that is correct.
+The peer is what Copier alone offers: `copier update --pretend --defaults` in each
+project (a dry-run update), timed on --peer-repos projects and reported per repository.
+
+    .venv/bin/python -m benchmarks.bench_update [--repos 50] [--runs 3] [--peer-repos 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n",
+        encoding="utf-8",
+    )
+    env.update(
+        {
+            "HOME": str(home),
+            "GIT_CONFIG_GLOBAL": str(gitconfig),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_TERMINAL_PROMPT": "0",
+            "SCAFFOLD_DATA_DIR": str(home / "data"),
+            "SCAFFOLD_CACHE_DIR": str(home / "cache"),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "COPIER_CACHE_DIR": str(home / "copier-cache"),
+        }
+    )
+    return env
+
+
+def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, int, str]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, input=b"", capture_output=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        sys.stderr.write(proc.stderr.decode(errors="replace"))
+        raise SystemExit(f"{' '.join(cmd[:4])} failed with exit {proc.returncode}")
+    return elapsed, proc.returncode, proc.stdout.decode(errors="replace")
+
+
+def build_projects(org: Path, count: int, env: dict[str, str]) -> None:
+    """Generate `count` committed projects from the packaged template (in a child process)."""
+    code = f"""
+import subprocess, sys
+from pathlib import Path
+from copier import run_copy
+from scaffold.update.sources import packaged_template_source
+source = packaged_template_source()
+for i in range({count}):
+    dest = Path(sys.argv[1]) / f"svc-{{i:03d}}"
+    run_copy(source.url, str(dest), vcs_ref=source.ref, defaults=True, quiet=True,
+             data={{"service_name": f"svc-{{i:03d}}", "deploy_target": "none"}})
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "--no-verify", "-m", "generated"]):
+        subprocess.run(["git", *args], cwd=dest, input=b"", check=True, capture_output=True)
+"""
+    subprocess.run([sys.executable, "-c", code, str(org)], env=env, input=b"", check=True)
+
+
+def release_newer_template(home: Path, env: dict[str, str]) -> None:
+    """Tag a newer template version in the local repository, as a scaffold upgrade would."""
+    code = """
+import shutil, sys
+from pathlib import Path
+from scaffold.update.sources import local_template_repo, packaged_template_dir
+from scaffold.update.sources import template_source_from_dir
+newer = Path(sys.argv[1]) / "service"
+shutil.copytree(packaged_template_dir(), newer, ignore=shutil.ignore_patterns("__pycache__"))
+(newer / "template" / "UPGRADED.md").write_text("new in 99.0.0\\n", encoding="utf-8")
+print(template_source_from_dir(newer, "99.0.0", local_template_repo()).ref)
+"""
+    subprocess.run(
+        [sys.executable, "-c", code, str(home / "newer")], env=env, input=b"", check=True
+    )
+
+
+def timed_checks(org: Path, env: dict[str, str], runs: int) -> tuple[list[float], int, str]:
+    """Wall times of `runs` fresh processes, the exit code and the status counts of the last."""
+    cmd = [sys.executable, "-m", "scaffold", "update", "--check", "--format", "json", str(org)]
+    times: list[float] = []
+    code, out = 0, "{}"
+    for _ in range(runs):
+        elapsed, code, out = run(cmd, env)
+        times.append(elapsed)
+    statuses = Counter(r["status"] for r in json.loads(out)["repositories"])
+    return times, code, ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repos", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--peer-repos", type=int, default=5, help="0 skips the peer")
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="bench-update-"))
+    try:
+        env = isolated_env(home)
+        org = home / "org"
+        org.mkdir()
+        start = time.perf_counter()
+        build_projects(org, args.repos, env)
+        print(f"generated {args.repos} projects in {time.perf_counter() - start:.1f} s")
+        for label in ("up to date", "behind (newer template tagged)"):
+            if label.startswith("behind"):
+                release_newer_template(home, env)
+            times, code, statuses = timed_checks(org, env, args.runs)
+            median = statistics.median(times)
+            print(
+                f"scaffold update --check, {label}: exit {code} ({statuses}), "
+                f"median {median:.2f} s total, "
+                f"{1000 * median / args.repos:.1f} ms per repository (runs: "
+                + ", ".join(f"{t:.2f}" for t in times)
+                + ")"
+            )
+        if args.peer_repos:
+            peer = sorted(org.iterdir())[: args.peer_repos]
+            cmd = [sys.executable, "-m", "copier", "update", "--pretend", "--defaults", "--trust"]
+            peer_times = [run(cmd, env, cwd=project)[0] for project in peer]
+            per_repo = statistics.median(peer_times)
+            print(
+                f"peer: copier update --pretend per repository: median {per_repo:.2f} s "
+                f"({len(peer)} repositories; x{args.repos} = {per_repo * args.repos:.1f} s)"
+            )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
