@@ -137,10 +137,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "ruleId": finding.rule.id,
         "ruleIndex": rule_index,
         "level": LEVEL[finding.rule.severity],
-        "message": {
-            "text": f"{finding.rule.description} in {where} ({finding.match.validation}). "
-            "Rotate it, then purge it from history."
-        },
+        "message": {"text": _message(finding, where)},
         "locations": [_location(finding)],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": {
@@ -164,6 +161,23 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
             }
         )
     return result
+
+
+def _message(finding: Finding, where: str) -> str:
+    first = finding.first
+    introduced = ""
+    if first is not None and first.commit:
+        introduced = f", introduced by {first.commit[:7]} on {first.date[:10]}"
+    if finding.source is not SourceKind.BLOB:  # staged and plain files have no history yet
+        state = ""
+    elif finding.in_head:
+        state = "; still in the current files"
+    else:
+        state = "; gone from the current files but still in history"
+    return (
+        f"{finding.rule.description} in {where} ({finding.match.validation}){introduced}{state}. "
+        "Rotate it first, then purge it from history."
+    )
 
 
 def _location(finding: Finding) -> dict[str, Any]:
