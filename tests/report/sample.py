@@ -176,3 +176,19 @@ def sample_results(tokens: Tokens | None = None) -> list[ScanResult]:
 
 def all_secrets(tokens: Tokens) -> list[str]:
     return [tokens.github, tokens.aws_secret, tokens.slack, tokens.password]
+
+
+def staged_result(tokens: Tokens | None = None) -> ScanResult:
+    """What the pre-commit hook reports: index content, a path but no commit yet."""
+    t = tokens or make_tokens()
+    finding = Finding(
+        match=Match("generic-password", t.password, 9, 25, 1, 10),
+        rule=PASSWORD,
+        source=SourceKind.STAGED,
+        object_id="f" * 40,
+        repository="acme/api",
+        provenance=(
+            Provenance(commit="", path="app/.env", author_name="", author_email="", date=""),
+        ),
+    )
+    return ScanResult(repository="acme/api", findings=(finding,), rules=(PASSWORD,))

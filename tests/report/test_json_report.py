@@ -12,7 +12,7 @@ import pytest
 
 from scaffold.report import REPORTERS
 from scaffold.scan.model import redact
-from tests.report.sample import Tokens, sample_results
+from tests.report.sample import Tokens, sample_results, staged_result
 
 SCHEMA_PATH = Path(__file__).parents[2] / "docs" / "schemas" / "scan-report.schema.json"
 
@@ -79,3 +79,11 @@ def test_finding_fields(tokens: Tokens) -> None:
     assert message["path"] is None and message["object_id"] == "3" * 40
     assert api["suppressed"] == 2 and len(api["skipped"]) == 2 and api["warnings"]
     assert document["summary"] == {"repositories": 2, "findings": 4, "suppressed": 2}
+
+
+def test_staged_finding(validator: jsonschema.Draft202012Validator) -> None:
+    document = _report(results=[staged_result()])
+    validator.validate(document)
+    finding = document["repositories"][0]["findings"][0]
+    assert finding["source"] == "staged" and finding["path"] == "app/.env"
+    assert finding["commit"] is None and finding["author"] is None and finding["date"] is None

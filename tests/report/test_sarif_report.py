@@ -13,7 +13,7 @@ import pytest
 
 from scaffold.report import REPORTERS
 from scaffold.scan.model import redact
-from tests.report.sample import Tokens, all_secrets, sample_results
+from tests.report.sample import Tokens, all_secrets, sample_results, staged_result
 
 # GitHub code scanning's documented upload limits
 MAX_RUNS, MAX_RESULTS, MAX_TAGS = 20, 25_000, 20
@@ -111,3 +111,13 @@ def test_messages_hold_no_secret_not_even_a_preview(tokens: Tokens) -> None:
         for result in run["results"]:
             for secret in all_secrets(tokens):
                 assert redact(secret) not in result["message"]["text"]
+
+
+def test_staged_finding(official_schema: dict[str, Any], tokens: Tokens) -> None:
+    document = _sarif(tokens, results=[staged_result(tokens)])
+    jsonschema.Draft4Validator(official_schema).validate(document)
+    result = document["runs"][0]["results"][0]
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "app/.env"
+    assert "introduced by" not in result["message"]["text"]
+    assert "history" not in result["message"]["text"].split(".")[0]

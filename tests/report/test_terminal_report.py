@@ -15,7 +15,7 @@ import pytest
 from scaffold.report import REPORTERS
 from scaffold.report.terminal import MAX_LISTED_PATHS, MAX_TABLE_ROWS, render
 from scaffold.scan.model import ScanResult
-from tests.report.sample import sample_results
+from tests.report.sample import sample_results, staged_result
 
 
 def _through_a_terminal(results: list[ScanResult], columns: int = 100) -> str:
@@ -124,3 +124,8 @@ def test_a_huge_report_stays_quick_and_says_what_it_left_out() -> None:
     per_rule = MAX_TABLE_ROWS // 4 + 5
     # at-HEAD paths are listed up to a limit
     assert f" and {per_rule - MAX_LISTED_PATHS} more" in " ".join(text.split())
+
+
+def test_staged_finding_is_not_committed_yet() -> None:
+    text = _plain([staged_result()])
+    assert "app/.env:1" in text and "not committed" in text
