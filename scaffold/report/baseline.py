@@ -92,8 +92,11 @@ def report(results: Sequence[ScanResult], out: TextIO, *, show_secrets: bool = F
     out.write(json.dumps(build(results), indent=2) + "\n")
 
 
-def build(results: Sequence[ScanResult]) -> dict[str, Any]:
-    """The baseline document, formatted by detect-secrets' own code with its default settings."""
+def build(results: Sequence[ScanResult], *, timestamp: str | None = None) -> dict[str, Any]:
+    """The baseline document, formatted by detect-secrets' own code with its default settings.
+
+    `timestamp` (detect-secrets' `generated_at`) defaults to now, or to SOURCE_DATE_EPOCH.
+    """
     from detect_secrets.constants import VerifiedResult
     from detect_secrets.core.baseline import format_for_output
     from detect_secrets.core.potential_secret import PotentialSecret
@@ -118,7 +121,7 @@ def build(results: Sequence[ScanResult]) -> dict[str, Any]:
             "min_level": VerifiedResult.UNVERIFIED.value
         }
         document: dict[str, Any] = format_for_output(collection)
-    document["generated_at"] = generated_at()  # injectable through SOURCE_DATE_EPOCH
+    document["generated_at"] = timestamp or generated_at()
     return document
 
 

@@ -145,3 +145,11 @@ def test_loading_never_runs_plugins_named_in_a_baseline(tmp_path: Path) -> None:
     )
     assert Baseline.load(path).hashed_secrets == frozenset()
     assert not marker.exists()
+
+
+def test_timestamp_can_be_injected(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scaffold.report.baseline import build
+
+    assert build([], timestamp="2000-01-01T00:00:00Z")["generated_at"] == "2000-01-01T00:00:00Z"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert build([])["generated_at"] != "2023-11-14T22:13:20Z"  # now, not the pinned epoch
