@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from scaffold.errors import EXIT_FINDINGS, EXIT_OK, ScaffoldError
+from scaffold.errors import EXIT_FINDINGS, EXIT_OK, RepositoryError, ScaffoldError
 from scaffold.update.apply import UpdateOptions, update_project
 from scaffold.update.drift import TagCache, drift
 from scaffold.update.project import read_project
 from scaffold.update.sources import local_template_repo, packaged_template_source
-from scaffold.update.worktree import repo_root
+from scaffold.update.worktree import inside_git_work_tree
 
 Status = Literal["up-to-date", "behind", "updated", "conflicts", "rolled-back", "error"]
 _NEEDS_ATTENTION = frozenset({"behind", "conflicts", "rolled-back"})
@@ -65,7 +65,8 @@ def _failed(path: Path, exc: ScaffoldError) -> RepoReport:
 def check_one(path: Path, cache: TagCache) -> RepoReport:
     """Drift of one project: `behind` when its template has a newer version."""
     try:
-        repo_root(path)
+        if not inside_git_work_tree(path):
+            raise RepositoryError(f"{path} is not a git repository")
         project = read_project(path)
         state = drift(project, cache)
     except ScaffoldError as exc:

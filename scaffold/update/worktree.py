@@ -40,6 +40,11 @@ def repo_root(path: Path) -> Path:
     return Path(proc.stdout.decode().strip())
 
 
+def inside_git_work_tree(path: Path) -> bool:
+    """Cheap check without running git (drift checks over many repositories): a `.git` above."""
+    return any((parent / ".git").exists() for parent in (path.absolute(), *path.absolute().parents))
+
+
 def _nul_list(root: Path, *args: str) -> list[str]:
     out = run_git(root, *args).stdout.decode(errors="surrogateescape")
     return [item for item in out.split("\0") if item]
