@@ -11,11 +11,13 @@ the range. Blobs are scanned once however many paths and commits carry them.
 
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scaffold.errors import RepositoryError, UsageError
 from scaffold.hooks.gitcmd import GITLINK_MODE, SYMLINK_MODE
@@ -33,6 +35,9 @@ from scaffold.scan.model import (
     SourceKind,
 )
 from scaffold.scan.provenance import parse_commit
+
+if TYPE_CHECKING:
+    from scaffold.scan.engine import ScanOptions
 
 _OID = re.compile(rb"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
@@ -235,3 +240,50 @@ def _rule(infos: dict[str, RuleInfo], match: Match) -> RuleInfo:
     return infos.get(match.rule_id) or RuleInfo(
         match.rule_id, match.rule_id, "unknown", Severity.MEDIUM, ""
     )
+
+
+def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
+    """`scaffold scan` flags that narrow a scan to the index or to a commit range."""
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument(
+        "--staged",
+        action="store_true",
+        help="scan only what the next commit would record (the index), as the pre-commit hook does",
+    )
+    scope.add_argument(
+        "--since",
+        metavar="REF",
+        help="scan only what the commits in REF..HEAD introduced (blobs and messages)",
+    )
+    scope.add_argument(
+        "--range",
+        metavar="A..B",
+        dest="commit_range",
+        help="scan only what the commits in A..B introduced, e.g. a pull request's base..head",
+    )
+
+
+def scan_scope(args: argparse.Namespace, path: Path, options: ScanOptions) -> ScanResult | None:
+    """The narrowed scan `--staged`/`--since`/`--range` asked for, or None for a full scan."""
+    if getattr(args, "staged", False):
+        from scaffold.hooks.secrets import StagedScanOptions, scan_staged
+
+        staged = StagedScanOptions(
+            baseline=options.baseline,
+            max_size=options.max_blob_size,
+            engine=options.engine,
+            extra_rules=options.extra_rules,
+        )
+        return scan_staged(path, staged)
+    since: str | None = getattr(args, "since", None)
+    commit_range: str | None = getattr(args, "commit_range", None)
+    if since is None and commit_range is None:
+        return None
+    base, tip = (since, "HEAD") if since is not None else parse_range(commit_range or "")
+    narrowed = RangeOptions(
+        max_blob_size=options.max_blob_size,
+        engine=options.engine,
+        baseline=options.baseline,
+        extra_rules=options.extra_rules,
+    )
+    return scan_range(path, base, tip, narrowed)

@@ -8,7 +8,7 @@ from scaffold.errors import RepositoryError, UsageError
 from scaffold.scan.git import open_repository
 from scaffold.scan.model import SourceKind
 from scaffold.scan.ranges import RangeOptions, parse_range, scan_range, select_range
-from tests.gitrepo import GitRepo
+from tests.gitrepo import GitRepo, git
 from tests.hooks.helpers import github_token
 
 
@@ -79,3 +79,25 @@ def test_unknown_ref_is_one_clear_error(repo: GitRepo) -> None:
     repo.commit("one", {"a": "1\n"})
     with pytest.raises(RepositoryError, match="fetch-depth: 0"):
         scan_range(repo.path, "0" * 40, "HEAD", RangeOptions(engine="python"))
+
+
+def test_cli_range_since_and_staged(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scaffold.cli import main
+
+    old, new = github_token(8), github_token(9)
+    base = repo.commit("old", {"old.py": f"A = '{old}'\n"})
+    repo.commit("new", {"new.py": f"B = '{new}'\n"})
+    assert main(["scan", str(repo.path), "--range", f"{base}..HEAD", "--format", "json"]) == 1
+    report = capsys.readouterr().out
+    assert "new.py" in report and "old.py" not in report
+    assert main(["scan", str(repo.path), "--since", "HEAD", "--format", "json"]) == 0
+    capsys.readouterr()
+    repo.write("staged.py", f"C = '{old}'\n")
+    git(repo.path, "add", "staged.py")
+    monkeypatch.chdir(repo.path)
+    assert main(["scan", "--staged", "--format", "json"]) == 1
+    assert "staged.py" in capsys.readouterr().out
+    assert main(["scan", "--range", "a...b"]) == 2
+    assert "two dots" in capsys.readouterr().err
