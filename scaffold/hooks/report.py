@@ -32,3 +32,25 @@ def print_problems(
         print(f"  {where}: [{p.check}] {p.message}", file=stream)
     print(hint, file=stream)
     return 1
+
+
+ALLOW_MARK = "scaffold: allow "
+
+
+def without_allowed(problems: Sequence[Problem], text: str) -> list[Problem]:
+    """Drop problems whose line, or the line above it, says `scaffold: allow <check>`.
+
+    A reviewed exception stays visible in the file, with its reason, next to what it allows.
+    """
+    lines = text.splitlines()
+
+    def allowed(p: Problem) -> bool:
+        for number in (p.line, p.line - 1):
+            if 1 <= number <= len(lines):
+                line = lines[number - 1]
+                at = line.find(ALLOW_MARK)
+                if at >= 0 and p.check in line[at + len(ALLOW_MARK) :].replace(",", " ").split():
+                    return True
+        return False
+
+    return [p for p in problems if not allowed(p)]

@@ -16,7 +16,7 @@ import yaml
 
 from scaffold.errors import guarded
 from scaffold.hooks import hcl
-from scaffold.hooks.report import Problem, print_problems
+from scaffold.hooks.report import Problem, print_problems, without_allowed
 from scaffold.hooks.tree import Node, from_yaml
 
 HOOK_ID = "check-oidc-trust-policy"
@@ -241,7 +241,8 @@ def check_text(path: str, text: str) -> list[Problem]:
         except yaml.YAMLError:
             return []  # not a policy we can read; JSON syntax is another hook's job
         statements = [s for p in (policies(tree) if tree else []) for s in json_statements(p)]
-    return [problem for st in statements for problem in check_statement(path, st)]
+    found = [problem for st in statements for problem in check_statement(path, st)]
+    return without_allowed(found, text)
 
 
 def check_paths(paths: Sequence[str]) -> list[Problem]:

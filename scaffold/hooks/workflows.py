@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 import yaml
 
 from scaffold.errors import guarded
-from scaffold.hooks.report import Problem, print_problems
+from scaffold.hooks.report import Problem, print_problems, without_allowed
 from scaffold.hooks.tree import Node, from_yaml
 
 HOOK_ID = "check-workflow-credentials"
@@ -195,7 +195,8 @@ def check_text(path: str, text: str) -> list[Problem]:
         return [Problem(path, line, "invalid-yaml", "not valid YAML; CI would reject it too")]
     if doc is None or not isinstance(doc.value, dict):
         return []
-    return check_gitlab(path, doc) if _is_gitlab(path) else check_github(path, doc)
+    found = check_gitlab(path, doc) if _is_gitlab(path) else check_github(path, doc)
+    return without_allowed(found, text)
 
 
 def check_paths(paths: Sequence[str]) -> list[Problem]:

@@ -183,3 +183,12 @@ def test_main(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "ok.json").write_text(json.dumps(_policy(GOOD)), encoding="utf-8")
     assert main(["ok.json"]) == 0
     assert main(["iam.tf", "ok.json"]) == 1
+
+
+def test_reviewed_exception_with_allow_comment() -> None:
+    text = TERRAFORM.replace(
+        '          "token.actions.githubusercontent.com:sub" = "repo:acme/*"',
+        "          # any branch of the docs repo may publish; scaffold: allow wildcard-sub\n"
+        '          "token.actions.githubusercontent.com:sub" = "repo:acme/*"',
+    )
+    assert "wildcard-sub" not in [c for _, c in _checks("iam.tf", text)]

@@ -129,3 +129,14 @@ def test_main_exit_codes(
     out = capsys.readouterr().out
     assert ".github/workflows/bad.yml:10: [static-cloud-keys] `aws-access-key-id`" in out
     assert "ok.yml" not in out
+
+
+def test_reviewed_exception_with_allow_comment() -> None:
+    text = OIDC.replace("    environment: production\n", "").replace(
+        "  deploy:\n",
+        "  # read-only plan role trusted by pull requests; scaffold: allow "
+        "deploy-without-environment\n  deploy:\n",
+    )
+    assert _checks(text) == []
+    other = text.replace("deploy-without-environment", "static-cloud-keys")
+    assert [c for _, c in _checks(other)] == ["deploy-without-environment"]
