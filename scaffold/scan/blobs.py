@@ -1,0 +1,227 @@
+"""Each unique blob and commit of a repository, streamed once through `git cat-file`.
+
+Listing: `rev-list --objects --all` (reachable from every ref: branches, tags, remotes, stash)
+or `cat-file --batch-all-objects` (everything in the object store). Types and sizes come from
+`cat-file --batch-check`, so oversized blobs are skipped without being read. Contents then come
+from one long-lived `cat-file --batch`. Object ids are held in compact arrays (20 or 32 bytes
+each); contents are never held beyond the object being handed out. A corrupt object kills
+cat-file; we note it as skipped and restart after it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import IO
+
+from scaffold.scan.git import LockedGit, first_line
+from scaffold.scan.model import Skipped
+
+READ_KINDS = (b"blob", b"commit")
+
+
+class OidArray:
+    """An append-only list of object ids stored as raw bytes, not Python strings."""
+
+    def __init__(self) -> None:
+        self._raw = bytearray()
+        self._width = 0
+
+    def append(self, hex_oid: bytes) -> None:
+        raw = bytes.fromhex(hex_oid.decode("ascii"))
+        if not self._width:
+            self._width = len(raw)
+        self._raw += raw
+
+    def __len__(self) -> int:
+        return len(self._raw) // self._width if self._width else 0
+
+    def hex(self, index: int) -> bytes:
+        w = self._width
+        return self._raw[index * w : (index + 1) * w].hex().encode("ascii")
+
+    def hex_lines(self, start: int) -> Iterator[bytes]:
+        """Newline-terminated hex ids from `start`, in chunks that fill a pipe efficiently."""
+        chunk = 4096
+        for first in range(start, len(self), chunk):
+            yield b"".join(self.hex(i) + b"\n" for i in range(first, min(first + chunk, len(self))))
+
+
+@dataclass(frozen=True)
+class GitObject:
+    oid: str
+    kind: str  # "blob" or "commit"
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """What a scan will read: ids to fetch, and what it will not read and why."""
+
+    to_read: OidArray
+    blob_count: int
+    commit_count: int
+    bytes_total: int
+    skipped: tuple[Skipped, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    index: int
+    oid: bytes
+    kind: bytes  # b"missing" / b"unreadable" for objects we could not get
+    size: int
+    data: bytes | None
+    error: str = ""
+
+
+def _feed(stdin: IO[bytes], lines: Iterator[bytes]) -> None:
+    try:
+        for block in lines:
+            stdin.write(block)
+        stdin.close()
+    except (BrokenPipeError, OSError, ValueError):
+        pass  # cat-file died; the reader notices and restarts
+
+
+def _cat_file(git: LockedGit, oids: OidArray, *, contents: bool) -> Iterator[_Entry]:
+    """One entry per id, in order; a crash of cat-file costs one object, not the scan."""
+    start = 0
+    mode = "--batch" if contents else "--batch-check"
+    while start < len(oids):
+        with tempfile.TemporaryFile() as errors:
+            proc = git.popen("cat-file", mode, "--buffer", stdin=True, stderr=errors)
+            assert proc.stdin is not None and proc.stdout is not None
+            writer = threading.Thread(
+                target=_feed, args=(proc.stdin, oids.hex_lines(start)), daemon=True
+            )
+            writer.start()
+            out = proc.stdout
+            index = start
+            try:
+                while index < len(oids):
+                    header = out.readline()
+                    if not header.endswith(b"\n"):
+                        break  # cat-file died on this object
+                    fields = header.split()
+                    if len(fields) == 2 and fields[1] in (b"missing", b"ambiguous"):
+                        yield _Entry(index, oids.hex(index), b"missing", 0, None)
+                        index += 1
+                        continue
+                    oid, kind, size = fields[0], fields[1], int(fields[2])
+                    data: bytes | None = None
+                    if contents:
+                        data = out.read(size)
+                        if len(data) != size or out.read(1) != b"\n":
+                            break
+                    yield _Entry(index, oid, kind, size, data)
+                    index += 1
+            finally:
+                out.close()
+                proc.kill()
+                proc.wait()
+                writer.join()
+            if index < len(oids):
+                errors.seek(0)
+                why = first_line(errors.read())
+                yield _Entry(index, oids.hex(index), b"unreadable", 0, None, why)
+            start = index + 1
+
+
+def _list_reachable(git: LockedGit) -> tuple[OidArray, OidArray, list[str]]:
+    """All ids reachable from every ref; ids git knows of but cannot find are listed apart."""
+    present, missing = OidArray(), OidArray()
+    warnings: list[str] = []
+    with tempfile.TemporaryFile() as errors:
+        proc = git.popen(
+            "rev-list", "--objects", "--all", "--no-object-names", "--missing=print", stderr=errors
+        )
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.strip()
+            if line.startswith(b"?"):
+                missing.append(line[1:])
+            elif line:
+                present.append(line)
+        if proc.wait() != 0:
+            errors.seek(0)
+            message = first_line(errors.read())
+            if "does not have any commits" not in message:
+                warnings.append(f"history walk stopped early ({message}); scanned what was listed")
+    return present, missing, warnings
+
+
+def _checked(entries: Iterator[_Entry], max_blob_size: int) -> Inventory:
+    """Keep blobs and commits we will read; everything else becomes a Skipped or is dropped."""
+    to_read = OidArray()
+    blobs = commits = total = 0
+    skipped: list[Skipped] = []
+    for entry in entries:
+        oid = entry.oid.decode("ascii")
+        if entry.kind == b"missing":
+            skipped.append(Skipped(oid, "missing object"))
+        elif entry.kind == b"unreadable":
+            skipped.append(Skipped(oid, f"unreadable object: {entry.error}"))
+        elif entry.kind == b"blob" and entry.size > max_blob_size:
+            skipped.append(Skipped(oid, "larger than --max-blob-size", size=entry.size))
+        elif entry.kind in READ_KINDS:
+            to_read.append(entry.oid)
+            total += entry.size
+            blobs += entry.kind == b"blob"
+            commits += entry.kind == b"commit"
+    return Inventory(to_read, blobs, commits, total, tuple(skipped), ())
+
+
+def _all_objects(git: LockedGit) -> tuple[Iterator[_Entry], list[str]]:
+    warnings: list[str] = []
+
+    def entries() -> Iterator[_Entry]:
+        with tempfile.TemporaryFile() as errors:
+            proc = git.popen(
+                "cat-file", "--batch-all-objects", "--batch-check", "--unordered", stderr=errors
+            )
+            assert proc.stdout is not None
+            for index, line in enumerate(proc.stdout):
+                fields = line.split()
+                if len(fields) == 3:
+                    yield _Entry(index, fields[0], fields[1], int(fields[2]), None)
+            if proc.wait() != 0:
+                errors.seek(0)
+                warnings.append(f"object listing stopped early ({first_line(errors.read())})")
+
+    return entries(), warnings
+
+
+def take_inventory(git: LockedGit, *, include_unreachable: bool, max_blob_size: int) -> Inventory:
+    """List what to scan without reading any content."""
+    if include_unreachable:
+        entries, warnings = _all_objects(git)
+        inventory = _checked(entries, max_blob_size)
+        return replace(inventory, warnings=tuple(warnings))
+    present, missing, warnings = _list_reachable(git)
+    inventory = _checked(_cat_file(git, present, contents=False), max_blob_size)
+    lost = [Skipped(missing.hex(i).decode(), "missing object") for i in range(len(missing))]
+    return replace(inventory, skipped=(*inventory.skipped, *lost), warnings=tuple(warnings))
+
+
+def read_objects(git: LockedGit, inventory: Inventory) -> Iterator[GitObject | Skipped]:
+    """Contents of every listed object, one at a time, in listing order."""
+    for entry in _cat_file(git, inventory.to_read, contents=True):
+        oid = entry.oid.decode("ascii")
+        if entry.data is None:
+            reason = "missing object" if entry.kind == b"missing" else "unreadable object"
+            yield Skipped(oid, f"{reason}: {entry.error}" if entry.error else reason)
+        else:
+            yield GitObject(oid, entry.kind.decode("ascii"), entry.data)
+
+
+def read_ids(git: LockedGit, oids: Iterable[str]) -> Iterator[GitObject | Skipped]:
+    """Contents of a few named objects (matched commits, for their author and date)."""
+    ids = OidArray()
+    for oid in oids:
+        ids.append(oid.encode("ascii"))
+    inventory = Inventory(ids, 0, 0, 0, (), ())
+    return read_objects(git, inventory)

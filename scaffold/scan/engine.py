@@ -1,0 +1,304 @@
+"""Whole-history scan of one repository: unique objects -> matches -> findings with provenance.
+
+The flow is one-way: list objects (blobs.py), stream their contents through the matcher pool
+(pool.py), then join provenance (provenance.py) to the few objects that matched.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from scaffold.scan.blobs import GitObject, Inventory, read_ids, read_objects, take_inventory
+from scaffold.scan.git import (
+    LockedGit,
+    RepositoryInfo,
+    display_name,
+    head_commit,
+    open_repository,
+    shallow_boundaries,
+)
+from scaffold.scan.model import (
+    Finding,
+    Match,
+    Provenance,
+    RuleInfo,
+    ScanResult,
+    ScanStats,
+    Severity,
+    Skipped,
+    SourceKind,
+)
+from scaffold.scan.pool import Hit, Matcher, MatcherFactory, ParallelMatcher, Work
+from scaffold.scan.provenance import (
+    gitlinks_at_head,
+    head_blobs,
+    introductions,
+    parse_commit,
+    reachable_from_head,
+    refs_containing,
+)
+
+LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+DEFAULT_BASELINE = ".secrets.baseline"
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    include_unreachable: bool = False
+    max_blob_size: int = 20 * 1024 * 1024
+    jobs: int = 0  # 0 = all cores
+    engine: str = "auto"
+    baseline: Path | None = None  # detect-secrets baseline to suppress known findings
+    extra_rules: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    objects_done: int
+    objects_total: int
+    bytes_done: int
+    bytes_total: int
+    seconds: float
+
+
+ProgressCallback = Callable[[ScanProgress], None]
+Suppressor = Callable[[Match], bool]
+
+
+def build_detector(extra_rules: tuple[Path, ...], engine: str) -> Matcher:
+    """What each worker calls once: the real rules and Detector (module level: picklable)."""
+    from scaffold.scan.detect import Detector
+    from scaffold.scan.rules import load_rules
+
+    return Detector(load_rules(extra_rules), engine=engine)
+
+
+def default_baseline(path: Path) -> Path | None:
+    """`.secrets.baseline` at the root of the work tree containing `path`, if there is one."""
+    git, info = open_repository(path)
+    git.close()
+    candidate = info.top_level / DEFAULT_BASELINE if info.top_level else None
+    return candidate if candidate is not None and candidate.is_file() else None
+
+
+def scan_repository(
+    path: Path,
+    options: ScanOptions,
+    progress: ProgressCallback | None = None,
+    *,
+    matcher_factory: MatcherFactory | None = None,
+    rules: tuple[RuleInfo, ...] | None = None,
+) -> ScanResult:
+    """Scan every unique blob and commit message in the history of the repository at `path`.
+
+    `matcher_factory` and `rules` replace the packaged detector (tests, custom engines).
+    """
+    suppress: Suppressor | None = None
+    if options.baseline is not None:
+        from scaffold.report.baseline import Baseline
+
+        suppress = Baseline.load(options.baseline).suppresses
+    engine_name = options.engine
+    if matcher_factory is None:
+        from scaffold.scan.detect import Detector
+        from scaffold.scan.rules import load_rules
+
+        ruleset = load_rules(options.extra_rules)  # fail fast on broken rule files
+        rules = ruleset.infos()
+        engine_name = Detector(ruleset, engine=options.engine).engine_name
+        matcher_factory = functools.partial(build_detector, options.extra_rules, options.engine)
+    git, info = open_repository(path)
+    with git:
+        result = _scan(
+            git,
+            info,
+            options,
+            factory=matcher_factory,
+            progress=progress,
+            suppress=suppress,
+            rules=rules or (),
+        )
+    return replace(result, extra={**result.extra, "engine": engine_name})
+
+
+def _scan(
+    git: LockedGit,
+    info: RepositoryInfo,
+    options: ScanOptions,
+    *,
+    factory: MatcherFactory,
+    progress: ProgressCallback | None,
+    suppress: Suppressor | None,
+    rules: tuple[RuleInfo, ...],
+) -> ScanResult:
+    started = time.monotonic()
+    warnings: list[str] = []
+    head = head_commit(git)
+    if info.shallow:
+        cut = ", ".join(c[:12] for c in shallow_boundaries(git)) or "unknown"
+        warnings.append(
+            f"shallow clone: history before {cut} is not in this clone and was not scanned "
+            "(run `git fetch --unshallow` to scan everything)"
+        )
+    inventory = take_inventory(
+        git, include_unreachable=options.include_unreachable, max_blob_size=options.max_blob_size
+    )
+    warnings += inventory.warnings
+    if inventory.commit_count == 0 and not options.include_unreachable:
+        warnings.append("empty repository: no commits to scan")
+    reader = _Reader(inventory, progress, started)
+    matcher = ParallelMatcher(factory, options.jobs)
+    hits = list(matcher.run(reader.work(read_objects(git, inventory))))
+    if reader.lfs_pointers:
+        warnings.append(
+            f"{reader.lfs_pointers} Git LFS pointer file(s) scanned as text; the content they "
+            "point to lives on the LFS server and was not scanned"
+        )
+    if head is not None:
+        for link_path, commit in gitlinks_at_head(git):
+            warnings.append(
+                f"submodule {link_path} (commit {commit[:12]}) not followed: "
+                "scan that repository separately"
+            )
+    name = display_name(info)
+    by_id = {rule.id: rule for rule in rules}
+    findings, suppressed = _findings(git, hits, name, rules_by_id=by_id, suppress=suppress)
+    skipped = _name_skipped(git, inventory.skipped + tuple(reader.skipped))
+    stats = ScanStats(
+        blobs_scanned=reader.blobs,
+        bytes_scanned=reader.bytes,
+        commits_seen=reader.commits,
+        seconds=round(time.monotonic() - started, 3),
+    )
+    return ScanResult(
+        repository=name,
+        findings=findings,
+        rules=rules,
+        stats=stats,
+        skipped=skipped,
+        warnings=tuple(warnings),
+        suppressed=suppressed,
+        extra={"pool": "yes" if matcher.used_pool else "no"},
+    )
+
+
+class _Reader:
+    """Turns git objects into Work, counting what passed and remembering commit metadata."""
+
+    def __init__(
+        self, inventory: Inventory, progress: ProgressCallback | None, started: float
+    ) -> None:
+        self.inventory = inventory
+        self.progress = progress
+        self.started = started
+        self.blobs = self.commits = self.bytes = self.lfs_pointers = 0
+        self.skipped: list[Skipped] = []
+        self.commit_offsets: dict[str, int] = {}
+
+    def work(self, objects: Iterator[GitObject | Skipped]) -> Iterator[Work]:
+        total = self.inventory.blob_count + self.inventory.commit_count
+        done = 0
+        last = 0.0
+        for item in objects:
+            done += 1
+            if isinstance(item, Skipped):
+                self.skipped.append(item)
+                continue
+            self.bytes += len(item.data)
+            if item.kind == "commit":
+                self.commits += 1
+                _, message, _ = parse_commit(item.oid, item.data)
+                yield Work(item.oid, "commit", message)
+            else:
+                self.blobs += 1
+                if item.data.startswith(LFS_POINTER):
+                    self.lfs_pointers += 1
+                yield Work(item.oid, "blob", item.data)
+            now = time.monotonic()
+            if self.progress is not None and (now - last > 0.1 or done == total):
+                last = now
+                self.progress(
+                    ScanProgress(
+                        done, total, self.bytes, self.inventory.bytes_total, now - self.started
+                    )
+                )
+
+
+def _findings(
+    git: LockedGit,
+    hits: list[Hit],
+    repository: str,
+    *,
+    rules_by_id: dict[str, RuleInfo],
+    suppress: Suppressor | None,
+) -> tuple[tuple[Finding, ...], int]:
+    suppressed = 0
+    kept: list[tuple[Hit, Match]] = []
+    for hit in hits:
+        for match in hit.matches:
+            if suppress is not None and suppress(match):
+                suppressed += 1
+            else:
+                kept.append((hit, match))
+    blobs = {hit.oid for hit, _ in kept if hit.kind == "blob"}
+    commits = {hit.oid for hit, _ in kept if hit.kind == "commit"}
+    places = introductions(git, blobs)
+    at_head = head_blobs(git) if blobs else frozenset()
+    commit_places = _commit_places(git, commits)
+    refs_cache: dict[str, tuple[str, ...]] = {}
+
+    def refs_of(commit: str) -> tuple[str, ...]:
+        if commit not in refs_cache:
+            refs_cache[commit] = refs_containing(git, commit)
+        return refs_cache[commit]
+
+    findings: list[Finding] = []
+    for hit, match in kept:
+        if hit.kind == "commit":
+            prov: tuple[Provenance, ...] = (commit_places[hit.oid],)
+            in_head = reachable_from_head(git, hit.oid)
+            source = SourceKind.COMMIT_MESSAGE
+        else:
+            prov = tuple(places.get(hit.oid, ()))
+            in_head = hit.oid in at_head
+            source = SourceKind.BLOB
+        findings.append(
+            Finding(
+                match=match,
+                rule=rules_by_id.get(match.rule_id) or _unknown_rule(match.rule_id),
+                source=source,
+                object_id=hit.oid,
+                repository=repository,
+                provenance=prov,
+                refs=refs_of(prov[0].commit) if prov else (),
+                in_head=in_head,
+            )
+        )
+    return tuple(findings), suppressed
+
+
+def _commit_places(git: LockedGit, commits: set[str]) -> dict[str, Provenance]:
+    details: dict[str, Provenance] = {}
+    for item in read_ids(git, sorted(commits)):
+        if isinstance(item, GitObject):
+            details[item.oid] = parse_commit(item.oid, item.data)[0]
+    return details
+
+
+def _unknown_rule(rule_id: str) -> RuleInfo:
+    return RuleInfo(rule_id, rule_id, "unknown", Severity.MEDIUM, "")
+
+
+def _name_skipped(git: LockedGit, skipped: tuple[Skipped, ...]) -> tuple[Skipped, ...]:
+    """Give skipped blobs the path they had where they were introduced."""
+    wanted = {s.object_id for s in skipped if not s.path}
+    places = introductions(git, wanted) if wanted else {}
+    named = []
+    for item in skipped:
+        first = places.get(item.object_id)
+        named.append(replace(item, path=first[0].path) if first and not item.path else item)
+    return tuple(named)

@@ -1,0 +1,176 @@
+"""Where matched blobs came from: introducing commit, author, date, paths, refs, still in HEAD.
+
+Computed only for the few blobs that matched (plus skipped ones, to name their paths), by one
+walk of `git log --all --reverse --date-order --raw -m`: parents come before children, so the
+first commit that shows a blob is the one that introduced it. `-m` matters: a blob first
+written by a merge commit's own changes appears only in the merge's diffs against its parents.
+The walk stops as soon as every wanted blob has been seen.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import IO
+
+from scaffold.scan.git import LockedGit, decode_path
+from scaffold.scan.model import Provenance
+
+_HEADER = b"\x01"
+_FORMAT = "--format=%x01%H%x00%an%x00%ae%x00%aI%x00%s"
+_ZERO_PREFIX = b"0000000"
+
+
+def _tokens(stream: Iterable[bytes]) -> Iterator[bytes]:
+    """NUL-separated fields of `git log -z` output, read in chunks."""
+    rest = b""
+    for chunk in stream:
+        parts = (rest + chunk).split(b"\x00")
+        rest = parts.pop()
+        yield from parts
+    if rest:
+        yield rest
+
+
+def _chunks(reader: IO[bytes], size: int = 1 << 16) -> Iterator[bytes]:
+    while block := reader.read(size):
+        yield block
+
+
+def introductions(git: LockedGit, wanted: set[str]) -> dict[str, list[Provenance]]:
+    """First commit(s) showing each wanted blob, with every path it had in that commit."""
+    found: dict[str, list[Provenance]] = {}
+    if not wanted:
+        return found
+    remaining = set(wanted)
+    with tempfile.TemporaryFile() as errors:
+        proc = git.popen(
+            "log",
+            "--all",
+            "--reverse",
+            "--date-order",
+            "--raw",
+            "--no-abbrev",
+            "-m",
+            "--no-renames",
+            "--no-textconv",
+            "--no-ext-diff",
+            "--no-color",
+            "--no-mailmap",
+            "-z",
+            _FORMAT,
+            stderr=errors,
+        )
+        assert proc.stdout is not None
+        tokens = _tokens(_chunks(proc.stdout))
+        commit: tuple[str, str, str, str, str] | None = None
+        done_in: str | None = None
+        for token in tokens:
+            if token.startswith(_HEADER):
+                if done_in is not None and token[1:].decode("ascii") != done_in:
+                    break  # every wanted blob seen, and its whole commit examined
+                fields = [token[1:], *(next(tokens, b"") for _ in range(4))]
+                sha, name, email, date, summary = (f.decode("utf-8", "replace") for f in fields)
+                commit = (sha, name, email, date, summary)
+                continue
+            raw = token.lstrip(b"\n")
+            if not raw.startswith(b":") or commit is None:
+                continue
+            path = next(tokens, b"")
+            meta = raw.split()
+            if len(meta) < 5:
+                continue
+            blob = meta[3].decode("ascii")
+            if meta[3].startswith(_ZERO_PREFIX) and not meta[3].strip(b"0"):
+                continue  # a deletion: nothing introduced
+            if blob in wanted and (blob in remaining or _same_commit(found[blob], commit[0])):
+                sha, name, email, date, summary = commit
+                place = Provenance(sha, decode_path(path), name, email, date, summary)
+                if place not in found.setdefault(blob, []):
+                    found[blob].append(place)
+                remaining.discard(blob)
+                if not remaining and done_in is None:
+                    done_in = sha
+        proc.stdout.close()
+        proc.kill()
+        proc.wait()
+    return found
+
+
+def _same_commit(places: list[Provenance], sha: str) -> bool:
+    return places[0].commit == sha
+
+
+def parse_commit(oid: str, data: bytes) -> tuple[Provenance, bytes, int]:
+    """Author, date and summary of a raw commit object, its message, and the message's offset.
+
+    Parsed from the object we already read, so matched commit messages need no extra git call.
+    """
+    head, sep, message = data.partition(b"\n\n")
+    offset = len(head) + len(sep)
+    name = email = date = ""
+    for line in head.split(b"\n"):
+        if line.startswith(b"author "):
+            name, email, date = _person(line[len(b"author ") :])
+            break
+    summary = message.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    return Provenance(oid, "", name, email, date, summary), message, offset
+
+
+def _person(raw: bytes) -> tuple[str, str, str]:
+    # "Name <email> 1700000001 +0000"
+    who, _, when = raw.rpartition(b"> ")
+    name, _, email = who.partition(b" <")
+    date = ""
+    parts = when.split()
+    if len(parts) == 2 and parts[0].isdigit():
+        zone = parts[1].decode("ascii", "replace")
+        try:
+            sign = -1 if zone.startswith("-") else 1
+            offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * sign
+            stamp = datetime.fromtimestamp(int(parts[0]), timezone(offset))
+            date = stamp.isoformat()
+        except (ValueError, OverflowError, OSError):
+            date = ""
+    return name.decode("utf-8", "replace"), email.decode("utf-8", "replace"), date
+
+
+def refs_containing(git: LockedGit, commit: str) -> tuple[str, ...]:
+    """Every ref (branch, tag, remote, stash) from which `commit` is reachable."""
+    proc = git.run("for-each-ref", "--format=%(refname)", f"--contains={commit}", check=False)
+    if proc.returncode != 0:
+        return ()
+    return tuple(decode_path(line) for line in proc.stdout.splitlines() if line)
+
+
+def head_blobs(git: LockedGit) -> frozenset[str]:
+    """Blob ids in the tree at HEAD, the tip of the default branch."""
+    proc = git.run("ls-tree", "-r", "-z", "--full-tree", "HEAD", check=False)
+    if proc.returncode != 0:
+        return frozenset()
+    blobs: set[str] = set()
+    for entry in proc.stdout.split(b"\x00"):
+        meta = entry.split(b"\t", 1)[0].split()
+        if len(meta) == 3 and meta[1] == b"blob":
+            blobs.add(meta[2].decode("ascii"))
+    return frozenset(blobs)
+
+
+def gitlinks_at_head(git: LockedGit) -> tuple[tuple[str, str], ...]:
+    """(path, commit) of each submodule recorded at HEAD: history we do not follow."""
+    proc = git.run("ls-tree", "-r", "-z", "--full-tree", "HEAD", check=False)
+    if proc.returncode != 0:
+        return ()
+    links: list[tuple[str, str]] = []
+    for entry in proc.stdout.split(b"\x00"):
+        meta, _, path = entry.partition(b"\t")
+        fields = meta.split()
+        if len(fields) == 3 and fields[1] == b"commit":
+            links.append((decode_path(path), fields[2].decode("ascii")))
+    return tuple(links)
+
+
+def reachable_from_head(git: LockedGit, commit: str) -> bool:
+    proc = git.run("merge-base", "--is-ancestor", commit, "HEAD", check=False)
+    return proc.returncode == 0

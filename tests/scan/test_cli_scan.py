@@ -1,0 +1,176 @@
+"""`scaffold scan` from the command line: exit codes, formats, output files, baselines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scaffold.cli import main
+from scaffold.cli.scan import parse_size
+from scaffold.scan.examples import expand
+from tests.gitrepo import GitRepo
+
+GOLDEN_HELP = Path(__file__).parent / "golden" / "scan-help.txt"
+
+
+@pytest.fixture
+def leaky(repo: GitRepo) -> tuple[GitRepo, str]:
+    secret = expand("{{github:ghp}}", 21)
+    repo.commit("start", {"README.md": "hello\n"})
+    repo.commit("oops", {"deploy.env": f"GITHUB_TOKEN={secret}\n"})
+    return repo, secret
+
+
+def scan(*args: str) -> int:
+    return main(["scan", "--no-progress", *args])
+
+
+def test_clean_repository_exits_0(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    repo.commit("start", {"README.md": "hello\n"})
+    assert scan(str(repo.path)) == 0
+    assert "No secrets found" in capsys.readouterr().out
+
+
+def test_findings_exit_1_and_secret_is_redacted(
+    leaky: tuple[GitRepo, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, secret = leaky
+    assert scan(str(repo.path)) == 1
+    out = capsys.readouterr().out
+    assert "github-pat-classic" in out
+    assert secret not in out
+    assert secret[:4] in out
+
+
+def test_show_secrets_prints_it(
+    leaky: tuple[GitRepo, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, secret = leaky
+    assert scan(str(repo.path), "--format", "json", "--show-secrets") == 1
+    document = json.loads(capsys.readouterr().out)
+    assert secret in json.dumps(document)
+
+
+def test_json_report_has_provenance(
+    leaky: tuple[GitRepo, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, secret = leaky
+    assert scan(str(repo.path), "--format", "json") == 1
+    text = capsys.readouterr().out
+    assert secret not in text
+    assert "deploy.env" in text
+    assert repo.commits[1] in text
+
+
+def test_not_a_repository_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert scan(str(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {tmp_path}: not a git repository\n"
+
+
+def test_empty_repository_says_so(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert scan(str(repo.path), "--format", "json") == 0
+    assert "warning: empty repository: no commits to scan" in capsys.readouterr().err
+
+
+def test_output_file_written_and_never_overwritten_without_force(
+    leaky: tuple[GitRepo, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, _ = leaky
+    target = tmp_path / "report.sarif"
+    assert scan(str(repo.path), "--format", "sarif", "--output", str(target)) == 1
+    assert json.loads(target.read_text("utf-8"))["version"] == "2.1.0"
+    target.write_text("keep me", "utf-8")
+    capsys.readouterr()
+    assert scan(str(repo.path), "--format", "sarif", "--output", str(target)) == 2
+    assert "already exists (use --force to replace it)" in capsys.readouterr().err
+    assert target.read_text("utf-8") == "keep me"
+    assert scan(str(repo.path), "--format", "sarif", "--output", str(target), "--force") == 1
+    assert target.read_text("utf-8") != "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_output_into_missing_directory_is_refused(
+    leaky: tuple[GitRepo, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, _ = leaky
+    assert scan(str(repo.path), "--output", str(tmp_path / "no" / "r.json")) == 2
+    assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_baseline_suppresses_known_findings(
+    leaky: tuple[GitRepo, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, _ = leaky
+    baseline = repo.path / ".secrets.baseline"
+    assert scan(str(repo.path), "--format", "baseline", "--output", str(baseline)) == 1
+    capsys.readouterr()
+    # picked up from the repository root by default
+    assert scan(str(repo.path), "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["suppressed"] == 1
+    assert scan(str(repo.path), "--no-baseline", "--format", "json") == 1
+    capsys.readouterr()
+    assert scan(str(repo.path), "--baseline", str(baseline), "--format", "json") == 0
+
+
+def test_broken_baseline_is_a_usage_error(
+    leaky: tuple[GitRepo, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, _ = leaky
+    broken = tmp_path / "broken.baseline"
+    broken.write_text("{not json", "utf-8")
+    assert scan(str(repo.path), "--baseline", str(broken)) == 2
+    assert capsys.readouterr().err.startswith(f"error: baseline {broken} is not valid JSON")
+
+
+def test_max_blob_size_lists_skipped(
+    leaky: tuple[GitRepo, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, _ = leaky
+    assert scan(str(repo.path), "--max-blob-size", "8", "--format", "json") == 0
+    captured = capsys.readouterr()
+    assert "larger than --max-blob-size" in captured.out
+    assert "warning: 1 object(s) not scanned" in captured.err  # README.md is 6 bytes
+
+
+@pytest.mark.parametrize(
+    ("text", "size"), [("10M", 10 << 20), ("512k", 512 << 10), ("1.5G", 3 << 29), ("99", 99)]
+)
+def test_parse_size(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("bad", [["--max-blob-size", "ten"], ["--jobs", "-1"], ["--engine", "x"]])
+def test_bad_arguments_exit_2(bad: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        scan(*bad)
+    assert exc.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_help_is_pinned(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit):
+        main(["scan", "--help"])
+    assert capsys.readouterr().out == GOLDEN_HELP.read_text("utf-8")
+
+
+def test_subprocess_never_shows_a_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "scaffold", "scan", str(tmp_path / "missing")],
+        input=b"",
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines() == [
+        f"error: {tmp_path / 'missing'}: no such file or directory"
+    ]

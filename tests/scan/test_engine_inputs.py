@@ -1,0 +1,177 @@
+"""Awkward repositories: each is scanned as far as possible and explained in one line."""
+
+from __future__ import annotations
+
+import os
+import zlib
+from pathlib import Path
+
+import pytest
+
+from scaffold.errors import RepositoryError
+from scaffold.scan.engine import ScanOptions, ScanProgress, scan_repository
+from scaffold.scan.examples import expand
+from scaffold.scan.model import ScanResult
+from tests.gitrepo import GitRepo, git
+
+
+def token(seed: int) -> str:
+    return expand("{{github:ghp}}", seed)
+
+
+def scan(path: Path, **options: object) -> ScanResult:
+    return scan_repository(path, ScanOptions(jobs=1, **options))  # type: ignore[arg-type]
+
+
+def secrets(result: ScanResult) -> set[str]:
+    return {f.match.secret for f in result.findings}
+
+
+def loose_object(repo: GitRepo, oid: str) -> Path:
+    return repo.path / ".git" / "objects" / oid[:2] / oid[2:]
+
+
+def blob_id(repo: GitRepo, spec: str) -> str:
+    return git(repo.path, "rev-parse", spec).strip()
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    with pytest.raises(RepositoryError, match="not a git repository"):
+        scan(tmp_path)
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    with pytest.raises(RepositoryError, match="no such file or directory"):
+        scan(tmp_path / "nowhere")
+
+
+def test_empty_repository(repo: GitRepo) -> None:
+    result = scan(repo.path)
+    assert result.findings == ()
+    assert result.warnings == ("empty repository: no commits to scan",)
+
+
+def test_bare_repository(repo: GitRepo, tmp_path: Path) -> None:
+    secret = token(1)
+    repo.commit("add", {"app.env": f"T={secret}\n"})
+    bare = tmp_path / "bare.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo.path), str(bare))
+    result = scan(bare)
+    assert secrets(result) == {secret}
+    finding = result.findings[0]
+    assert finding.in_head and finding.first is not None and finding.first.path == "app.env"
+    assert result.repository == str(bare)
+
+
+def test_shallow_clone_scans_what_exists(repo: GitRepo, tmp_path: Path) -> None:
+    old, new = token(2), token(3)
+    repo.commit("old", {"old.env": f"T={old}\n"})
+    repo.remove("old.env")
+    repo.commit("drop")
+    repo.commit("new", {"new.env": f"T={new}\n"})
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone))
+    result = scan(clone)
+    assert secrets(result) == {new}
+    assert len(result.warnings) == 1
+    assert result.warnings[0].startswith(f"shallow clone: history before {repo.head()[:12]}")
+
+
+def test_missing_object_is_skipped_and_the_rest_scanned(repo: GitRepo) -> None:
+    kept, lost = token(4), token(5)
+    repo.commit("a", {"kept.env": f"T={kept}\n", "lost.env": f"T={lost}\n"})
+    lost_blob = blob_id(repo, "HEAD:lost.env")
+    loose_object(repo, lost_blob).unlink()
+    result = scan(repo.path)
+    assert secrets(result) == {kept}
+    assert [(s.object_id, s.reason) for s in result.skipped] == [(lost_blob, "missing object")]
+
+
+def test_corrupt_object_is_skipped_and_the_rest_scanned(repo: GitRepo) -> None:
+    kept, bad = token(6), token(7)
+    repo.commit("a", {"kept.env": f"T={kept}\n", "bad.env": f"T={bad}\n"})
+    bad_blob = blob_id(repo, "HEAD:bad.env")
+    target = loose_object(repo, bad_blob)
+    target.chmod(0o644)
+    # a valid zlib stream with the right header but a body that does not hash to the id
+    body = b"T=" + b"0" * 40 + b"\n"
+    target.write_bytes(zlib.compress(b"blob %d\x00" % len(body) + body)[:-6] + b"\x00" * 6)
+    result = scan(repo.path)
+    assert kept in secrets(result)
+    assert bad not in secrets(result)
+    assert [s.object_id for s in result.skipped] == [bad_blob]
+    assert result.skipped[0].reason.startswith("unreadable object: ")
+
+
+def test_huge_blob_is_skipped_and_listed(repo: GitRepo) -> None:
+    small, big = token(8), token(9)
+    repo.commit("a", {"small.env": f"T={small}\n", "dump.sql": f"T={big}\n" + "x" * 5000})
+    result = scan(repo.path, max_blob_size=1024)
+    assert secrets(result) == {small}
+    assert [(s.path, s.reason, s.size) for s in result.skipped] == [
+        ("dump.sql", "larger than --max-blob-size", 5000 + len(f"T={big}\n"))
+    ]
+
+
+def test_binary_non_utf8_content_and_path(repo: GitRepo) -> None:
+    in_binary, in_latin1 = token(10), token(11)
+    binary = bytes(range(256)) * 4 + in_binary.encode() + b"\x00\xff" * 100
+    latin1 = "café = ".encode("latin-1") + in_latin1.encode() + b"\n"
+    odd_name = os.fsdecode(b"caf\xe9.env")
+    repo.commit("a", {"blob.bin": binary, odd_name: latin1})
+    result = scan(repo.path)
+    assert secrets(result) == {in_binary, in_latin1}
+    paths = {f.match.secret: f.first.path for f in result.findings if f.first}
+    assert paths[in_latin1] == "caf\\xe9.env"
+
+
+def test_lfs_pointer_scanned_as_text_and_noted(repo: GitRepo) -> None:
+    pointer = f"version https://git-lfs.github.com/spec/v1\noid sha256:{'ab' * 32}\nsize 123456\n"
+    repo.commit("lfs", {"model.bin": pointer})
+    result = scan(repo.path)
+    assert result.findings == ()
+    assert any("Git LFS pointer" in w for w in result.warnings)
+
+
+def test_submodule_gitlink_not_followed_and_said(repo: GitRepo) -> None:
+    inner = GitRepo.init(repo.path / "vendor" / "lib")
+    inner_secret = token(14)
+    inner.commit("inner", {"inner.env": f"T={inner_secret}\n"})
+    repo.commit("add submodule", {"README": "x\n"})  # `add -A` records vendor/lib as a gitlink
+    assert "160000 commit" in git(repo.path, "ls-tree", "-r", "HEAD")
+    result = scan(repo.path)
+    expected = f"submodule vendor/lib (commit {inner.head()[:12]}) not followed"
+    assert any(w.startswith(expected) for w in result.warnings), result.warnings
+    assert result.findings == ()  # the submodule's own history is not ours to read
+    assert result.skipped == ()
+
+
+def test_symlink_target_is_never_read(repo: GitRepo, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.env"
+    outside.write_text(f"T={token(12)}\n", "utf-8")
+    (repo.path / "link.env").symlink_to(outside)
+    repo.commit("link")
+    result = scan(repo.path)
+    assert result.findings == ()
+    assert result.stats.blobs_scanned == 1  # the link itself: a blob holding the target path
+
+
+def test_unreachable_only_with_include_unreachable(repo: GitRepo) -> None:
+    dropped = token(13)
+    repo.commit("a", {"README": "x\n"})
+    repo.write("README", f"T={dropped}\n")
+    git(repo.path, "stash", "push", "-q")
+    git(repo.path, "stash", "drop", "-q")
+    assert secrets(scan(repo.path)) == set()
+    found = scan(repo.path, include_unreachable=True)
+    assert secrets(found) == {dropped}
+    assert all(not f.refs for f in found.findings)
+
+
+def test_progress_reports_every_object(repo: GitRepo) -> None:
+    repo.commit("a", {"a.txt": "a\n", "b.txt": "b\n"})
+    repo.commit("b", {"c.txt": "c\n"})
+    seen: list[ScanProgress] = []
+    scan_repository(repo.path, ScanOptions(jobs=1), seen.append)
+    assert seen[-1].objects_done == seen[-1].objects_total == 5  # 3 blobs + 2 commits
+    assert seen[-1].bytes_done > 0

@@ -1,0 +1,96 @@
+"""A hostile repository's configured programs never run while we scan it."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from scaffold.cli import main
+from scaffold.scan.engine import ScanOptions, scan_repository
+from scaffold.scan.examples import expand
+from tests.gitrepo import GitRepo, git
+
+HOOKS = (
+    "pre-commit",
+    "post-checkout",
+    "post-merge",
+    "pre-push",
+    "reference-transaction",
+    "post-index-change",
+    "pre-auto-gc",
+    "fsmonitor-watchman",
+)
+
+
+def arm(repo: GitRepo, marker: Path) -> None:
+    """Configure every hook point git offers a repository; each writes `marker` if run."""
+    script = repo.path.parent / "evil.sh"
+    script.write_text(f'#!/bin/sh\necho "$0 $*" >> "{marker}"\n', "utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    hooks = repo.path / ".git" / "hooks"
+    for name in HOOKS:
+        (hooks / name).write_text(script.read_text("utf-8"), "utf-8")
+        (hooks / name).chmod(0o755)
+    settings = {
+        "core.fsmonitor": str(script),
+        "core.hooksPath": str(hooks),
+        "core.pager": str(script),
+        "core.editor": str(script),
+        "core.sshCommand": str(script),
+        "core.askPass": str(script),
+        "core.alternateRefsCommand": str(script),
+        "filter.evil.clean": str(script),
+        "filter.evil.smudge": str(script),
+        "filter.evil.process": str(script),
+        "filter.evil.required": "true",
+        "diff.evil.textconv": str(script),
+        "diff.evil.command": str(script),
+        "diff.external": str(script),
+        "pager.log": str(script),
+        "alias.log": f"!{script}",
+        "alias.cat-file": f"!{script}",
+        "gpg.program": str(script),
+        "log.showSignature": "true",
+        "credential.helper": f"!{script}",
+        "uploadpack.packObjectsHook": str(script),
+        "sequence.editor": str(script),
+    }
+    for key, value in settings.items():
+        git(repo.path, "config", key, value)
+
+
+@pytest.fixture
+def hostile(repo: GitRepo, tmp_path: Path) -> tuple[GitRepo, Path]:
+    token = expand("{{github:ghp}}", 3)
+    repo.commit("attributes", {".gitattributes": "* filter=evil diff=evil\n"})
+    repo.commit(f"add creds {expand('{{github:ghp}}', 4)}", {"creds.env": f"T={token}\n"})
+    repo.commit("more", {"other.txt": "x\n"})
+    marker = tmp_path / "ran.txt"
+    arm(repo, marker)
+    return repo, marker
+
+
+def test_scan_never_runs_repository_code(hostile: tuple[GitRepo, Path]) -> None:
+    repo, marker = hostile
+    result = scan_repository(repo.path, ScanOptions(jobs=1))
+    assert {f.source.value for f in result.findings} == {"blob", "commit-message"}
+    assert result.findings[0].first is not None  # provenance ran too (git log over history)
+    assert not marker.exists(), marker.read_text("utf-8")
+
+
+def test_cli_scan_never_runs_repository_code(
+    hostile: tuple[GitRepo, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, marker = hostile
+    assert main(["scan", str(repo.path), "--format", "json", "--no-progress"]) == 1
+    assert not marker.exists(), marker.read_text("utf-8")
+
+
+def test_the_trap_is_armed(hostile: tuple[GitRepo, Path]) -> None:
+    """Ordinary git in the same repository does run the configured programs."""
+    repo, marker = hostile
+    git(repo.path, "status", check=False)
+    git(repo.path, "log", "-p", "-1", check=False)
+    assert marker.exists()
