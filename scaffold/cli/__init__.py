@@ -25,6 +25,8 @@ class Command(Protocol):
 # name -> module; modules import their heavy dependencies inside run() so --help stays fast.
 COMMANDS: dict[str, str] = {
     "new": "scaffold.cli.new",
+    "scan": "scaffold.cli.scan",
+    "update": "scaffold.cli.update",
 }
 
 
