@@ -1,0 +1,79 @@
+"""Values hidden behind an encoding: Kubernetes Secrets' `data:` (base64) and `stringData:`.
+
+The decoder only finds and decodes values; the Detector scans them with the same rules and maps
+what it finds back to the encoded value's place in the file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+
+KIND_SECRET = re.compile(rb"(?m)^[ \t]*kind:[ \t]*[\"']?Secret[\"']?[ \t]*(?:#.*)?\r?$")
+DOCUMENT_SPLIT = re.compile(rb"(?m)^---[^\n]*\n")
+SECTION = re.compile(rb"(?m)^([ \t]*)(data|stringData):[ \t]*(?:#.*)?\r?$")
+ENTRY = re.compile(rb"^([ \t]+)[\"']?([\w.-]+)[\"']?:[ \t]*(?:([\"'])(.*?)\3|([^\s\"'#|>][^\s#]*))")
+BASE64_VALUE = re.compile(rb"^[A-Za-z0-9+/]+={0,2}$")
+
+
+@dataclass(frozen=True)
+class EncodedValue:
+    """One value of a Secret manifest: where it is written, and what it means."""
+
+    start: int  # byte offsets of the value as written in the file
+    end: int
+    decoded: bytes  # base64-decoded for `data:`, as written for `stringData:`
+    section: str  # "data" or "stringData"
+
+
+def _documents(data: bytes) -> list[tuple[int, bytes]]:
+    starts = [0] + [m.end() for m in DOCUMENT_SPLIT.finditer(data)]
+    ends = [m.start() for m in DOCUMENT_SPLIT.finditer(data)] + [len(data)]
+    return [(s, data[s:e]) for s, e in zip(starts, ends, strict=True)]
+
+
+def _section_values(doc: bytes, offset: int, header: re.Match[bytes]) -> list[EncodedValue]:
+    indent = len(header.group(1))
+    section = header.group(2).decode()
+    values: list[EncodedValue] = []
+    position = header.end() + 1
+    for raw_line in doc[position:].split(b"\n"):
+        line_start = position
+        position += len(raw_line) + 1
+        line = raw_line.rstrip(b"\r")
+        if not line.strip() or line.lstrip().startswith(b"#"):
+            continue
+        entry = ENTRY.match(line)
+        if entry is None or len(entry.group(1)) <= indent:
+            break  # the section ended: a sibling key or something we do not read
+        group = 4 if entry.group(4) is not None else 5
+        value = entry.group(group)
+        if not value:
+            continue
+        start = offset + line_start + entry.start(group)
+        if section == "data":
+            if not BASE64_VALUE.match(value):
+                continue
+            try:
+                decoded = base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError):
+                continue
+        else:
+            decoded = value
+        values.append(EncodedValue(start, start + len(value), decoded, section))
+    return values
+
+
+def kubernetes_secret_values(data: bytes) -> list[EncodedValue]:
+    """Every `data:`/`stringData:` value of every `kind: Secret` document in a YAML stream."""
+    if b"Secret" not in data or b"kind" not in data:
+        return []
+    values: list[EncodedValue] = []
+    for offset, doc in _documents(data):
+        if KIND_SECRET.search(doc) is None:
+            continue
+        for header in SECTION.finditer(doc):
+            values.extend(_section_values(doc, offset, header))
+    return values

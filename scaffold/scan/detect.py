@@ -1,0 +1,174 @@
+"""The matcher: content in, filtered and validated Matches out (same result for every engine)."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from scaffold.scan import filters
+from scaffold.scan.decoders import EncodedValue, kubernetes_secret_values
+from scaffold.scan.model import Match, Validation
+from scaffold.scan.prefilter import make_prefilter
+from scaffold.scan.rules import Rule, RuleSet
+from scaffold.scan.validators import VALIDATORS
+
+# How much of a long line the line-level heuristics look at around a secret.
+LINE_WINDOW = 400
+
+
+class _Lines:
+    """Line numbers and line text for offsets, computed only when a candidate needs them."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._newlines: list[int] | None = None
+
+    def _index(self) -> list[int]:
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer(b"\n", self._data)]
+        return self._newlines
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and byte column of `offset`."""
+        index = self._index()
+        number = bisect.bisect_left(index, offset)
+        line_start = index[number - 1] + 1 if number else 0
+        return number + 1, offset - line_start + 1
+
+    def bounds(self, offset: int) -> tuple[int, int, int]:
+        """Start of the previous line, start and end of the line holding `offset`."""
+        index = self._index()
+        number = bisect.bisect_left(index, offset)
+        start = index[number - 1] + 1 if number else 0
+        end = index[number] if number < len(index) else len(self._data)
+        previous = index[number - 2] + 1 if number >= 2 else 0
+        return (previous if number else start), start, end
+
+
+@dataclass(frozen=True)
+class _Hit:
+    rule: Rule
+    secret: str
+    start: int  # where the finding is reported (the secret, or the encoded value holding it)
+    end: int
+    validation: Validation
+
+
+class Detector:
+    """Rules compiled once; `scan` is called for every blob, commit message or staged file."""
+
+    def __init__(self, ruleset: RuleSet, engine: str = "auto") -> None:
+        self.ruleset = ruleset
+        self._content = [r for r in ruleset.rules if r.scope == "content"]
+        self._decoded = [r for r in ruleset.rules if r.scope != "content"]
+        self._regexes = {r.id: re.compile(r.pattern.encode()) for r in ruleset.rules}
+        self._prefilter = make_prefilter(self._content, ruleset.version, engine)
+        self.engine_name = self._prefilter.name
+
+    def scan(self, data: bytes) -> list[Match]:
+        """Every credential in `data`: deduplicated, sorted by offset. Never raises on content."""
+        if not data:
+            return []
+        lines = _Lines(data)
+        hits = self._content_hits(data, lines)
+        if self._decoded:
+            hits += self._manifest_hits(data, lines, hits)
+        return self._finish(hits, lines)
+
+    def _content_hits(self, data: bytes, lines: _Lines | None) -> list[_Hit]:
+        hits = []
+        for index in self._prefilter.candidates(data):
+            rule = self._content[index]
+            for found in self._regexes[rule.id].finditer(data):
+                start, end = found.span(rule.secret_group)
+                if start >= end:
+                    continue
+                hit = self._judge(rule, data, start, end, lines)
+                if hit is not None:
+                    hits.append(hit)
+        return hits
+
+    def _judge(
+        self, rule: Rule, data: bytes, start: int, end: int, lines: _Lines | None
+    ) -> _Hit | None:
+        """Apply filters and the validator; `lines` is None for decoded values (no line context)."""
+        secret = data[start:end].decode("utf-8", "replace")
+        if secret in filters.documentation_keys():
+            return None
+        if filters.is_templated(secret) or filters.is_placeholder(secret):
+            return None
+        if rule.entropy is not None and filters.shannon_entropy(secret) < rule.entropy:
+            return None
+        if lines is not None:
+            previous, line_start, line_end = lines.bounds(start)
+            if filters.allowlisted(data[line_start:line_end], data[previous:line_start]):
+                return None
+            if rule.generic:
+                prefix = data[max(line_start, start - LINE_WINDOW) : start]
+                if filters.is_reference_or_id(secret, prefix.decode("utf-8", "replace")):
+                    return None
+        if rule.validator is None:
+            return _Hit(rule, secret, start, end, Validation.UNVERIFIED)
+        validation = VALIDATORS[rule.validator](secret)
+        return None if validation is None else _Hit(rule, secret, start, end, validation)
+
+    def _manifest_hits(self, data: bytes, lines: _Lines, found: list[_Hit]) -> list[_Hit]:
+        hits: list[_Hit] = []
+        for value in kubernetes_secret_values(data):
+            _, line_start, line_end = lines.bounds(value.start)
+            previous = lines.bounds(line_start)[0] if line_start else 0
+            if filters.allowlisted(data[line_start:line_end], data[previous:line_start]):
+                continue
+            if value.section == "data":
+                # Decoded secrets are reported at the encoded value: that is what the file holds.
+                inner = self._content_hits(value.decoded, None)
+                hits += [
+                    _Hit(h.rule, h.secret, value.start, value.end, h.validation) for h in inner
+                ]
+            else:
+                # stringData is plain text, already scanned where it stands; a generic hit on it
+                # gives way to the more telling stringData rule (see _finish).
+                inner = [
+                    h
+                    for h in found
+                    if h.start < value.end and value.start < h.end and not h.rule.generic
+                ]
+            if not inner:
+                hits += self._flag_value(value)
+        return hits
+
+    def _flag_value(self, value: EncodedValue) -> list[_Hit]:
+        """A Secret value no provider rule recognised: the manifest says it is secret anyway."""
+        scope = "kubernetes-data" if value.section == "data" else "kubernetes-stringdata"
+        for rule in self._decoded:
+            if rule.scope != scope:
+                continue
+            found = self._regexes[rule.id].search(value.decoded)
+            if found is None:
+                continue
+            start, end = found.span(rule.secret_group)
+            hit = self._judge(rule, value.decoded, start, end, None) if start < end else None
+            if hit is not None:
+                return [_Hit(rule, hit.secret, value.start, value.end, hit.validation)]
+        return []
+
+    def _finish(self, hits: list[_Hit], lines: _Lines) -> list[Match]:
+        """Drop duplicates and generic hits a provider rule explains; sort by offset."""
+        specific = sorted((h.start, h.end) for h in hits if not h.rule.generic)
+        unique: dict[tuple[str, int, int], _Hit] = {}
+        for hit in hits:
+            if hit.rule.generic and _overlaps(specific, hit.start, hit.end):
+                continue
+            unique.setdefault((hit.rule.id, hit.start, hit.end), hit)
+        matches = []
+        for (rule_id, start, end), hit in sorted(unique.items(), key=lambda kv: kv[0][1:]):
+            line, column = lines.position(start)
+            matches.append(Match(rule_id, hit.secret, start, end, line, column, hit.validation))
+        return sorted(matches, key=lambda m: (m.start, m.end, m.rule_id))
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    # Spans are sorted by start; any span starting before `end` may overlap.
+    stop = bisect.bisect_left(spans, (end, -1))
+    return any(s_end > start for _, s_end in spans[:stop])

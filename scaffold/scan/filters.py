@@ -1,0 +1,150 @@
+"""Why a pattern hit is not a credential: placeholders, templates, documentation keys, entropy.
+
+detect-secrets' heuristics are reused where they fit (sequential strings, templated values,
+indirect references such as `get_secret()` or `request.headers["token"]`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+
+from detect_secrets.filters.heuristic import (
+    is_indirect_reference,
+    is_likely_id_string,
+    is_sequential_string,
+    is_templated_secret,
+)
+
+from scaffold.scan.examples import aws_documentation_keys
+
+# Words that mark a value as a stand-in. Matched as written, in lower or upper case, so that
+# random token bodies (mixed case) almost never trip them by chance.
+PLACEHOLDER_WORDS = (
+    "example",
+    "changeme",
+    "change_me",
+    "change-me",
+    "placeholder",
+    "your_",
+    "your-",
+    "yourapi",
+    "yourkey",
+    "yourtoken",
+    "yoursecret",
+    "dummy",
+    "redacted",
+    "xxxx",
+    "****",
+    "....",
+    "sample",
+    "replace_me",
+    "replaceme",
+    "insert_",
+    "fake",
+    "notreal",
+    "not_real",
+    "secret_here",
+    "key_here",
+    "token_here",
+)
+# Whole segments (split on _ - . and spaces) that mark the value as non-production.
+PLACEHOLDER_SEGMENTS = frozenset(
+    {"test", "testing", "dummy", "fake", "example", "sample", "mock", "foo", "bar", "todo", "tbd"}
+)
+# Values that are common words people put where a password goes in docs and fixtures.
+PLACEHOLDER_VALUES = frozenset(
+    {
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "changeit",
+        "letmein",
+        "admin",
+        "root",
+        "hunter2",
+        "qwerty",
+        "none",
+        "null",
+        "undefined",
+        "true",
+        "false",
+        "string",
+        "value",
+        "default",
+    }
+)
+TEMPLATE_MARKS = re.compile(r"\$\{|\{\{|\}\}|%\([\w.]+\)[sd]|\$\(|^\$[A-Za-z_]|^<[^>]*>$|^%[\w]+%$")
+SEGMENT_SPLIT = re.compile(r"[_\-.\s/:@]+")
+REPEATED_RUN = re.compile(r"(.)\1{5,}")
+PRAGMA_LINE = re.compile(rb"pragma:\s*(?:allow|white)list[ \t]+secret", re.IGNORECASE)
+PRAGMA_NEXT = re.compile(rb"pragma:\s*(?:allow|white)list[ \t]+nextline[ \t]+secret", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def documentation_keys() -> frozenset[str]:
+    """Credentials printed in vendors' documentation: public by design, never findings."""
+    key_id, secret = aws_documentation_keys()
+    return frozenset(
+        {
+            key_id,
+            secret,
+            "AKIAI44QH8DHB" + "EXAMPLE",
+            "je7MtGbClwBF/2Zp9Utk/h3yCo8nvb" + "EXAMPLEKEY",
+            "sk_test_4eC39HqLyjWDarjt" + "T1zdp7dc",
+            "xoxb-not-a-real" + "-token-this-will-not-work",
+        }
+    )
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character of `text`'s own character distribution."""
+    if not text:
+        return 0.0
+    size = len(text)
+    return -sum(n / size * math.log2(n / size) for n in Counter(text).values())
+
+
+def is_placeholder(secret: str) -> bool:
+    """A stand-in value: `changeme`, `your_api_key_here`, `xxxx`, `1234...`, one repeated char."""
+    lowered = secret.lower()
+    if lowered in PLACEHOLDER_VALUES or len(set(secret)) <= 2:
+        return True
+    if any(word in secret or word.upper() in secret for word in PLACEHOLDER_WORDS):
+        return True
+    segments = [s for s in SEGMENT_SPLIT.split(lowered) if s]
+    if any(s in PLACEHOLDER_SEGMENTS for s in segments):
+        return True
+    # The variable part of a token is its last segment (after ghp_, sk_live_, xoxb-...).
+    tail = segments[-1] if segments else lowered
+    if len(tail) >= 4 and (is_sequential_string(tail) or len(set(tail)) <= 2):
+        return True
+    return len(secret) < 200 and REPEATED_RUN.search(secret) is not None
+
+
+def is_templated(secret: str) -> bool:
+    """`${VAR}`, `{{ var }}`, `%(var)s`, `<your-token>`, `$VAR`, `%VAR%`: filled in elsewhere."""
+    return is_templated_secret(secret) or TEMPLATE_MARKS.search(secret) is not None
+
+
+def is_reference_or_id(secret: str, line_before: str) -> bool:
+    """Generic rules: the value is looked up elsewhere, or named like an id (`user_id = ...`)."""
+    return is_reference(line_before) or is_likely_id_string(secret, line_before + secret)
+
+
+def is_reference(line: str) -> bool:
+    """`os.environ[...]`, `process.env.X`, `getenv(...)`, `get_secret()`: a lookup, not a value."""
+    lowered = line.lower()
+    if "process.env." in lowered or "os.environ" in lowered or "getenv(" in lowered:
+        return True
+    return is_indirect_reference(line)
+
+
+def allowlisted(line: bytes, previous: bytes) -> bool:
+    """detect-secrets' inline pragmas: on the line itself, or `nextline` on the line before."""
+    return PRAGMA_LINE.search(line) is not None or PRAGMA_NEXT.search(previous) is not None

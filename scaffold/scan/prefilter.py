@@ -1,0 +1,175 @@
+"""Which rules could match a piece of content: the C-speed pass before any Python regex runs.
+
+Two engines answer the same question. Both require one of a rule's keywords (case-insensitive);
+the Hyperscan engine also requires the rule's pattern to match somewhere (prefilter mode: it may
+say yes too often, never too rarely). Python's `re` then finds the actual matches, so both engines
+report exactly the same thing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from scaffold.errors import ScaffoldError, UsageError
+from scaffold.scan.rules import Rule, RuleError
+
+ENGINES = ("auto", "hyperscan", "python")
+# Hyperscan compiles large bounded repeats slowly (a PEM body's {64,12000} takes seconds) and
+# refuses the largest. The prefilter may over-approximate, so such repeats become unbounded.
+LARGE_REPEAT = re.compile(r"\{(\d+),(\d+)\}")
+REPEAT_LIMIT = 200
+
+
+def relaxed(pattern: str) -> str:
+    """`pattern` with every {m,n} where n > REPEAT_LIMIT widened to {m,}: matches a superset."""
+    return LARGE_REPEAT.sub(
+        lambda m: m.group(0) if int(m.group(2)) <= REPEAT_LIMIT else f"{{{m.group(1)},}}", pattern
+    )
+
+
+class Prefilter(Protocol):
+    name: str
+
+    def candidates(self, data: bytes) -> list[int]:
+        """Indices (into the rules given at construction) worth running the regex for."""
+        ...
+
+
+def _keyword_table(rules: Sequence[Rule]) -> tuple[list[bytes], list[tuple[int, ...]]]:
+    keywords: dict[bytes, int] = {}
+    per_rule = []
+    for rule in rules:
+        per_rule.append(
+            tuple(keywords.setdefault(k.encode(), len(keywords)) for k in rule.keywords)
+        )
+    return list(keywords), per_rule
+
+
+class PythonPrefilter:
+    """Keywords searched in the lowercased content with `bytes.__contains__` (C fast search)."""
+
+    name = "python"
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self._keywords, self._per_rule = _keyword_table(rules)
+
+    def candidates(self, data: bytes) -> list[int]:
+        lowered = data.lower()
+        present = [keyword in lowered for keyword in self._keywords]
+        return [i for i, kws in enumerate(self._per_rule) if any(present[k] for k in kws)]
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("SCAFFOLD_CACHE_DIR") or Path.home() / ".cache" / "scaffold")
+
+
+class HyperscanPrefilter:
+    """All patterns and keywords in one Hyperscan database, scanned once per content."""
+
+    name = "hyperscan"
+
+    def __init__(self, rules: Sequence[Rule], version: str) -> None:
+        import hyperscan
+
+        self._hs: Any = hyperscan
+        self._keywords, self._per_rule = _keyword_table(rules)
+        self._count = len(rules)
+        self._db = self._database(rules, version)
+        self._scratch = hyperscan.Scratch(self._db)
+
+    def _expressions(self, rules: Sequence[Rule]) -> tuple[list[bytes], list[int]]:
+        hs = self._hs
+        single = hs.HS_FLAG_SINGLEMATCH
+        expressions = [relaxed(rule.pattern).encode() for rule in rules]
+        flags = [hs.HS_FLAG_PREFILTER | single] * len(rules)
+        expressions += [re.escape(k) for k in self._keywords]
+        flags += [hs.HS_FLAG_CASELESS | single] * len(self._keywords)
+        return expressions, flags
+
+    def _compile(self, rules: Sequence[Rule]) -> Any:
+        hs = self._hs
+        expressions, flags = self._expressions(rules)
+        db = hs.Database(mode=hs.HS_MODE_BLOCK)
+        try:
+            db.compile(
+                expressions=expressions,
+                ids=list(range(len(expressions))),
+                elements=len(expressions),
+                flags=flags,
+            )
+        except hs.error:
+            _raise_for_rejected(rules)
+            raise
+        return db
+
+    def _database(self, rules: Sequence[Rule], version: str) -> Any:
+        hs = self._hs
+        path = cache_dir() / f"hyperscan-{version[:32]}.db"
+        try:
+            return hs.loadb(path.read_bytes(), hs.HS_MODE_BLOCK)
+        except (OSError, hs.error):
+            pass  # absent, stale or from another Hyperscan build: compile afresh
+        db = self._compile(rules)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(hs.dumpb(db))
+            os.replace(partial, path)
+        except OSError:
+            pass  # a read-only cache only costs the next process a compile
+        return db
+
+    def candidates(self, data: bytes) -> list[int]:
+        hits: set[int] = set()
+
+        def on_match(expression: int, start: int, end: int, flags: int, context: Any) -> None:
+            hits.add(expression)
+
+        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        count = self._count
+        present = [count + k in hits for k in range(len(self._keywords))]
+        return [
+            i for i, kws in enumerate(self._per_rule) if i in hits and any(present[k] for k in kws)
+        ]
+
+
+def _raise_for_rejected(rules: Sequence[Rule]) -> None:
+    """Find the rule Hyperscan refuses, to name it (and its file) in the error."""
+    import hyperscan as hs
+
+    for rule in rules:
+        db = hs.Database(mode=hs.HS_MODE_BLOCK)
+        try:
+            db.compile(
+                expressions=[relaxed(rule.pattern).encode()],
+                ids=[0],
+                elements=1,
+                flags=[hs.HS_FLAG_PREFILTER | hs.HS_FLAG_SINGLEMATCH],
+            )
+        except hs.error as exc:
+            message = f"{rule.source}: rule {rule.id}: Hyperscan rejects pattern: {exc}"
+            raise RuleError(message) from None
+
+
+def hyperscan_available() -> bool:
+    try:
+        import hyperscan  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def make_prefilter(rules: Sequence[Rule], version: str, engine: str) -> Prefilter:
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
+    if engine == "python" or (engine == "auto" and not hyperscan_available()):
+        return PythonPrefilter(rules)
+    if not hyperscan_available():
+        raise ScaffoldError(
+            "engine 'hyperscan' needs the hyperscan package (pip install hyperscan)"
+        )
+    return HyperscanPrefilter(rules, version)

@@ -1,0 +1,204 @@
+"""The Detector: both engines agree, filters hold, odd input never breaks it."""
+
+from __future__ import annotations
+
+import base64
+import random
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scaffold.errors import UsageError
+from scaffold.scan.detect import Detector
+from scaffold.scan.examples import aws_documentation_keys, expand
+from scaffold.scan.model import Match, Validation
+from scaffold.scan.prefilter import cache_dir
+from scaffold.scan.rules import load_rules, split_example
+from tests import tokens
+
+RULESET = load_rules()
+HYPERSCAN = Detector(RULESET, engine="hyperscan")
+PYTHON = Detector(RULESET, engine="python")
+
+
+def corpus(seed: int) -> bytes:
+    """All rules' examples and negatives, source-like filler, binary noise, one long line."""
+    rng = random.Random(seed)
+    parts = []
+    for rule in RULESET.rules:
+        for example in (*rule.examples, *rule.negatives):
+            parts.append(split_example(expand(example, seed))[0])
+            parts.append(rng.choice(["def f(x):\n    return x + 1\n", "const a = {b: 1};\n", ""]))
+    text = "\n".join(parts).encode()
+    noise = rng.randbytes(4096)
+    minified = b"var a=" + b";".join(f"k{i}='{i * 7919}'".encode() for i in range(2000))
+    return text + noise + minified + text[: len(text) // 2]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_both_engines_report_the_same_matches(seed: int) -> None:
+    data = corpus(seed)
+    found = HYPERSCAN.scan(data)
+    assert len(found) > len(RULESET.rules)  # the corpus really exercises the rules
+    assert found == PYTHON.scan(data)
+
+
+def test_both_engines_agree_on_every_example_alone() -> None:
+    for rule in RULESET.rules:
+        for example in (*rule.examples, *rule.negatives):
+            data = split_example(expand(example, 5))[0].encode()
+            assert HYPERSCAN.scan(data) == PYTHON.scan(data), (rule.id, data)
+
+
+def test_engine_names_and_unknown_engine() -> None:
+    assert (HYPERSCAN.engine_name, PYTHON.engine_name) == ("hyperscan", "python")
+    assert Detector(RULESET).engine_name == "hyperscan"  # auto prefers hyperscan when present
+    with pytest.raises(UsageError, match="unknown engine 're2'"):
+        Detector(RULESET, engine="re2")
+
+
+def test_hyperscan_database_is_cached_for_the_next_process() -> None:
+    Detector(RULESET, engine="hyperscan")
+    assert list(cache_dir().glob(f"hyperscan-{RULESET.version[:32]}.db"))
+    started = time.perf_counter()
+    Detector(RULESET, engine="hyperscan")
+    assert time.perf_counter() - started < 1.0
+
+
+def scan_both(text: str | bytes) -> list[Match]:
+    data = text.encode() if isinstance(text, str) else text
+    found = HYPERSCAN.scan(data)
+    assert found == PYTHON.scan(data)
+    return found
+
+
+def test_match_positions_lines_and_order() -> None:
+    pat, slack = tokens.github_pat(), tokens.slack_bot_token()
+    text = f"first line\n  token = {slack}\nx = 1\n\turl: {pat}\n"
+    found = scan_both(text)
+    assert [(m.rule_id, m.secret, m.line, m.column) for m in found] == [
+        ("slack-bot-token", slack, 2, 11),
+        ("github-pat-classic", pat, 4, 7),
+    ]
+    assert found[1].validation is Validation.CHECKSUM_VALID
+    assert text.encode()[found[1].start : found[1].end] == pat.encode()
+
+
+def test_wrong_checksum_and_documentation_keys_are_not_findings() -> None:
+    key_id, secret = aws_documentation_keys()
+    text = f"{tokens.github_pat_bad_checksum()}\naws_access_key_id={key_id}\n"
+    assert scan_both(text + f"aws_secret_access_key={secret}\n") == []
+
+
+def test_provider_rule_wins_over_generic_rule_on_the_same_secret() -> None:
+    pat = tokens.github_pat()
+    assert [m.rule_id for m in scan_both(f'token = "{pat}"\n')] == ["github-pat-classic"]
+
+
+def test_pragmas_allowlist_the_line_and_the_next_line() -> None:
+    pat = tokens.github_pat()
+    assert scan_both(f"t = '{pat}'  # pragma: allowlist secret\n") == []
+    assert scan_both(f"# pragma: allowlist nextline secret\nt = '{pat}'\n") == []
+    # The nextline pragma covers one line only.
+    found = scan_both(f"# pragma: allowlist nextline secret\nx = 1\nt = '{pat}'\n")
+    assert [m.line for m in found] == [3]
+
+
+def test_templated_and_referenced_values_are_not_findings() -> None:
+    lines = [
+        'password = "${DB_PASSWORD}"',
+        'password = "{{ db_password }}"',
+        "password = os.environ['DB_PASSWORD']",
+        "const token = process.env.API_TOKEN;",
+        'api_key = getenv("API_KEY")',
+        'secret = "<your-secret-here>"',
+        'password = "%(password)s"',
+        "password = get_secret('db')",
+    ]
+    assert scan_both("\n".join(lines)) == []
+
+
+def test_kubernetes_secret_data_is_decoded_and_reported_at_the_value() -> None:
+    pat = tokens.github_pat()
+    encoded = base64.b64encode(pat.encode()).decode()
+    text = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: gh\ndata:\n  token: {encoded}\n"
+    found = scan_both(text)
+    assert [(m.rule_id, m.secret, m.line, m.column) for m in found] == [
+        ("github-pat-classic", pat, 6, 10)
+    ]
+    assert found[0].validation is Validation.CHECKSUM_VALID
+    assert text.encode()[found[0].start : found[0].end] == encoded.encode()
+
+
+def test_secret_manifest_values_inside_other_kinds_are_left_alone() -> None:
+    value = base64.b64encode(expand("{{alnum:24}}").encode()).decode()
+    assert scan_both(f"kind: ConfigMap\ndata:\n  settings: {value}\n") == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=4096))
+def test_random_bytes_never_break_the_detector(data: bytes) -> None:
+    scan_both(data)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "ghp_",
+                "xoxb-",
+                "password=",
+                "kind: Secret\ndata:\n  a: ",
+                "-----BEGIN RSA PRIVATE KEY-----",
+                "postgres://a:",
+                "@",
+                "\n",
+                "\xff",
+                "=",
+                "'",
+                '"',
+                "A" * 50,
+            ]
+        ),
+        max_size=40,
+    )
+)
+def test_fragments_of_rules_never_break_the_detector(parts: list[str]) -> None:
+    scan_both("".join(parts).encode("utf-8", "surrogateescape"))
+
+
+def test_non_utf8_content_around_a_secret() -> None:
+    pat = tokens.github_pat()
+    data = b"\xff\xfe\x00binary\x80" + pat.encode() + b"\x00\xc3\x28"
+    assert [m.secret for m in scan_both(data)] == [pat]
+
+
+def test_pathological_single_line_file_stays_fast() -> None:
+    rng = random.Random(7)
+    pieces = [
+        f"var t{i}='{rng.randbytes(12).hex()}',password{i}=k[{i}],token=f(\"{i}\");"
+        for i in range(60_000)
+    ]
+    data = "".join(pieces).encode()[: 5 * 1024 * 1024]
+    for detector in (HYPERSCAN, PYTHON):
+        started = time.perf_counter()
+        detector.scan(data)
+        assert time.perf_counter() - started < 20
+
+
+def test_user_rules_are_matched_by_both_engines(tmp_path: Path) -> None:
+    rule_file = tmp_path / "acme.toml"
+    rule_file.write_text(
+        'provider = "Acme"\n[[rules]]\nid = "acme-key"\ndescription = "Acme key"\n'
+        "pattern = '\\b(acme_[a-z0-9]{20})\\b'\nkeywords = [\"acme_\"]\n"
+        'remediation = "Revoke it."\nexamples = ["acme_{{lower_alnum:20}}"]\n',
+        encoding="utf-8",
+    )
+    ruleset = load_rules([rule_file])
+    token = expand("acme_{{lower_alnum:20}}", 1)
+    for engine in ("hyperscan", "python"):
+        assert [m.secret for m in Detector(ruleset, engine).scan(token.encode())] == [token]
