@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -90,7 +91,10 @@ def test_defaults_on_the_real_template(tmp_path: Path, capsys: pytest.CaptureFix
     assert_committed_repo(dest)
     answers = answers_of(dest)
     assert answers["service_name"] == "my-service"
-    assert str(answers["_src_path"]).endswith("templates/service")
+    # generated from scaffold's local, tagged copy of the packaged template: updatable later
+    source = Path(str(answers["_src_path"]))
+    assert source.is_relative_to(os.environ["SCAFFOLD_DATA_DIR"])
+    assert git(source, "tag", "--list", str(answers["_commit"])).strip() == answers["_commit"]
     assert not (dest / ".git" / "hooks" / "pre-commit").exists()
     out = capsys.readouterr().out
     assert f"cd {dest}" in out
