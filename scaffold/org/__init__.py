@@ -1,0 +1,1 @@
+"""Organisation scans: many repositories, a mirror cache, an incremental datastore, shards."""

@@ -1,0 +1,15 @@
+"""Where organisation scans keep state by default: scaffold's cache directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def cache_root() -> Path:
+    """$SCAFFOLD_CACHE_DIR, else $XDG_CACHE_HOME/scaffold, else ~/.cache/scaffold."""
+    explicit = os.environ.get("SCAFFOLD_CACHE_DIR", "").strip()
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "scaffold"

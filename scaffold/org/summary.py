@@ -1,0 +1,84 @@
+"""The organisation summary for the terminal: one row per repository, worst first."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from scaffold.org.filters import introduced
+from scaffold.scan.model import ScanResult, Severity
+
+SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+
+
+@dataclass(frozen=True)
+class RepoLine:
+    repository: str
+    status: str  # scanned / unchanged / failed / ok (from a datastore)
+    counts: tuple[int, int, int, int]  # by severity, critical first
+    newest: str  # date of the most recently introduced finding, "" for none
+    seconds: float
+    error: str = ""
+
+
+def summarise(
+    results: Sequence[ScanResult], statuses: Mapping[str, tuple[str, str]] | None = None
+) -> list[RepoLine]:
+    """Rows, worst first, then by name; `statuses` maps a repository to (status, error)."""
+    lines = []
+    for result in results:
+        counts = tuple(
+            sum(1 for f in result.findings if f.rule.severity is level) for level in SEVERITIES
+        )
+        dates = [d for d in (introduced(f) for f in result.findings) if d is not None]
+        status, error = (statuses or {}).get(
+            result.repository, (result.extra.get("status", "ok"), "")
+        )
+        lines.append(
+            RepoLine(
+                result.repository,
+                status,
+                (counts[0], counts[1], counts[2], counts[3]),
+                max(dates).date().isoformat() if dates else "",
+                result.stats.seconds,
+                error,
+            )
+        )
+    return sorted(lines, key=lambda line: ([-c for c in line.counts], line.repository))
+
+
+def render(lines: Sequence[RepoLine], out: TextIO, *, footer: str = "") -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(file=out, highlight=False, soft_wrap=False, width=max(100, _width(out)))
+    table = Table(title="Organisation scan", title_justify="left")
+    table.add_column("Repository", overflow="fold")
+    table.add_column("Status")
+    for level, style in zip(SEVERITIES, ("bold red", "red", "yellow", "cyan"), strict=True):
+        table.add_column(str(level).capitalize(), justify="right", style=style)
+    table.add_column("Newest finding")
+    table.add_column("Scan s", justify="right")
+    for line in lines:
+        status = "[red]failed[/red]" if line.status == "failed" else line.status
+        table.add_row(
+            escape(line.repository),
+            status,
+            *(str(c) if c else "·" for c in line.counts),
+            line.newest or "-",
+            f"{line.seconds:.1f}",
+        )
+    console.print(table)
+    for line in lines:
+        if line.error:
+            console.print(f"[red]failed[/red] {escape(line.repository)}: {escape(line.error)}")
+    if footer:
+        console.print(escape(footer))
+
+
+def _width(out: TextIO) -> int:
+    import shutil
+
+    return shutil.get_terminal_size((120, 24)).columns if out.isatty() else 120
