@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from pathlib import Path
@@ -52,6 +53,7 @@ def run_git(cwd: Path, *args: str, input_bytes: bytes = b"", check: bool = True)
     return proc.stdout
 
 
+@functools.lru_cache(maxsize=16)  # the hook asks twice; each git start costs ~5 ms
 def repository_root(start: Path) -> Path:
     """The top of the work tree containing `start`, or one clear error outside a repository."""
     if not start.exists():

@@ -37,18 +37,12 @@ class StagedFile:
 
 def staged_changes(repo: Path) -> list[StagedFile]:
     """Files added or modified in the index relative to HEAD (deletions have nothing to scan)."""
-    base = head_commit(repo) or EMPTY_TREE
-    out = run_git(
-        repo,
-        "diff-index",
-        "--cached",
-        "--raw",
-        "-z",
-        "--no-abbrev",
-        "--no-renames",
-        "--diff-filter=AMT",
-        base,
-    )
+    args = ("diff-index", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames")
+    # HEAD first: one git start in the common case; the empty tree on an unborn branch
+    out = run_git(repo, *args, "--diff-filter=AMT", "HEAD", "--", check=False)
+    if not out:  # nothing staged, an unborn branch, or a real failure: tell them apart
+        base = head_commit(repo) or EMPTY_TREE
+        out = run_git(repo, *args, "--diff-filter=AMT", base, "--")
     files: list[StagedFile] = []
     fields = out.split(b"\0")
     # raw -z output: ":oldmode newmode oldsha newsha status" NUL path NUL, repeated
