@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from scaffold.errors import EXIT_INTERNAL, RepositoryError, ScaffoldError
+from scaffold.errors import EXIT_INTERNAL, RepositoryError, ScaffoldError, UsageError
 from scaffold.update.drift import TagCache, check_template, drift
+from scaffold.update.gitcmd import SCAFFOLD_IDENTITY, run_git
 from scaffold.update.project import commit_version, read_answers, read_project
+from scaffold.update.sources import packaged_repo_elsewhere
 from scaffold.update.worktree import (
     changed_paths,
     conflicted_paths,
@@ -87,6 +89,40 @@ def _run_copier(path: Path, options: UpdateOptions, stderr: io.StringIO) -> None
         run_update(str(path), **kwargs)
 
 
+def cache_tags(url: str, cache: TagCache | None) -> list[str]:
+    return (cache or TagCache()).get(url)
+
+
+def _repoint_answers(root: Path, answers: Path, old: str, new: str) -> None:
+    """Point `_src_path` at this machine's template repository, in a temporary commit.
+
+    Copier reads the template from the committed answers and refuses a dirty repository, so
+    the new path must be committed while Copier runs; the caller resets to the old HEAD after.
+    """
+    text = answers.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("_src_path:") and old in line:
+            lines[i] = line.replace(old, new)
+    answers.write_text("".join(lines), encoding="utf-8")
+    hooks_off = str(root / ".git" / "scaffold-no-hooks")  # a path with no hooks in it
+    run_git(
+        root,
+        "-c",
+        f"core.hooksPath={hooks_off}",
+        "-c",
+        "commit.gpgsign=false",
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        "scaffold: use this machine's template repository (temporary)",
+        "--",
+        str(answers.relative_to(root)),
+        extra_env=SCAFFOLD_IDENTITY,
+    )
+
+
 def update_project(
     path: Path, options: UpdateOptions, cache: TagCache | None = None
 ) -> UpdateOutcome:
@@ -94,7 +130,7 @@ def update_project(
     path = path.absolute()
     root = repo_root(path)
     project = read_project(path)
-    check_template(project, require_clean_source=True)
+    url = check_template(project, require_clean_source=True)
     require_clean(root)
     leftovers = unresolved_conflicts(root)
     if leftovers:
@@ -107,10 +143,21 @@ def update_project(
         return UpdateOutcome(
             path, project.src_path, project.version, project.version, "up-to-date", (), ()
         )
+    relocated = packaged_repo_elsewhere(project.src_path)
+    if relocated and project.commit and project.commit not in cache_tags(url, cache):
+        raise UsageError(
+            f"{path} was generated from template {project.commit} on another machine, and this "
+            f"machine's scaffold has never had that version; update it where that version is "
+            "installed, or share one template repository (see docs/update.md)"
+        )
     snapshot = take_snapshot(root)
     noise = io.StringIO()
     try:
+        if relocated:
+            _repoint_answers(root, project.answers_path, project.src_path, url)
         _run_copier(path, options, noise)
+        if relocated:  # drop the temporary commit; its change stays in the work tree
+            run_git(root, "reset", "-q", snapshot.head)
     except BaseException as exc:
         restore(snapshot)
         if isinstance(exc, KeyboardInterrupt | SystemExit):

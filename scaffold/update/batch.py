@@ -11,7 +11,11 @@ from scaffold.errors import EXIT_FINDINGS, EXIT_OK, RepositoryError, ScaffoldErr
 from scaffold.update.apply import UpdateOptions, update_project
 from scaffold.update.drift import TagCache, drift
 from scaffold.update.project import read_project
-from scaffold.update.sources import local_template_repo, packaged_template_source
+from scaffold.update.sources import (
+    local_template_repo,
+    packaged_repo_elsewhere,
+    packaged_template_source,
+)
 from scaffold.update.worktree import inside_git_work_tree
 
 Status = Literal["up-to-date", "behind", "updated", "conflicts", "rolled-back", "error"]
@@ -110,7 +114,7 @@ def refresh_packaged_template(paths: Sequence[Path]) -> None:
             src = read_project(path).src_path
         except ScaffoldError:
             continue
-        if src == local:
+        if src == local or packaged_repo_elsewhere(src):
             packaged_template_source()
             return
 

@@ -13,6 +13,8 @@ from scaffold.update.sources import (
     check_local_template,
     is_git_url,
     latest_version_tag,
+    packaged_repo_elsewhere,
+    packaged_template_source,
     remote_tags,
 )
 
@@ -45,6 +47,8 @@ def template_url(project: GeneratedProject) -> str:
     src = project.src_path
     if is_git_url(src):
         return src
+    if packaged_repo_elsewhere(src):
+        return packaged_template_source().url
     path = Path(src).expanduser()
     if not path.is_absolute():
         path = (project.path / path).resolve()

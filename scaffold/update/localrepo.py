@@ -173,7 +173,10 @@ def sync_template_repo(template_dir: Path, version: str, repo: Path) -> tuple[st
     files = template_files(template_dir)
     digest = content_digest(template_dir, files)
     if (repo / ".git").is_dir():
-        existing = _find(tagged_digests(repo), digest, version)
+        try:
+            existing = _find(tagged_digests(repo), digest, version)
+        except ScaffoldError:  # another process is creating the repository right now
+            existing = None
         if existing:
             return existing, False
     with _locked(repo.parent / f".{repo.name}.lock"):

@@ -54,7 +54,21 @@ def packaged_template_version(template_dir: Path) -> str:
 
 def local_template_repo(name: str = PACKAGED_TEMPLATE) -> Path:
     """Where scaffold keeps the versioned git repository of a packaged template."""
-    return data_dir() / "templates" / name
+    return data_dir() / "templates" / f"scaffold-{name}"
+
+
+def packaged_repo_elsewhere(src_path: str) -> bool:
+    """True for a `_src_path` naming scaffold's template repository on another machine.
+
+    The path is absolute and per user (`/home/alice/.local/share/scaffold/...`), so a teammate
+    or CI sees it missing; such projects are updated from this machine's copy instead.
+    """
+    path = Path(src_path)
+    return (
+        path.name == local_template_repo().name
+        and path.parent.name == "templates"
+        and not path.exists()
+    )
 
 
 def template_source_from_dir(template_dir: Path, version: str, repo: Path) -> TemplateSource:

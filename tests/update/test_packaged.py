@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from scaffold.cli import main
 from scaffold.update import sources
 from scaffold.update.sources import local_template_repo, template_source_from_dir
 from tests.gitrepo import GitRepo
-from tests.update.projects import generate
+from tests.update.projects import generate, repo_picture
 from tests.update.templates import V1_FILES, V2_FILES, write_tree
 from tests.update.test_apply import USER_README, answers, assert_updated_to_v2
 
@@ -82,3 +83,42 @@ def test_scaffold_update_after_upgrade(
     assert main(["update", str(project.path)]) == 1  # conflicts in README.md
     assert_updated_to_v2(project.path)
     assert "1.0.0 → 2.0.0" in capsys.readouterr().out
+
+
+def test_project_from_another_machine_updates_from_this_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = project_from_scaffold_v1(tmp_path)
+    head = project.head()
+    # a teammate (or CI) has scaffold's data directory elsewhere; the recorded path is gone
+    alice_repo = local_template_repo()
+    shutil.rmtree(alice_repo)
+    monkeypatch.setenv("SCAFFOLD_DATA_DIR", str(tmp_path / "bob-data"))
+    # Bob's scaffold has had 1.0.0 too (same content, his own commits)
+    template_source_from_dir(tmp_path / "scaffold-1.0" / "service", "1.0.0", local_template_repo())
+    new = packaged(tmp_path / "scaffold-2.0", {**V1_FILES, **V2_FILES, "VERSION": "2.0.0\n"})
+    monkeypatch.setattr(sources, "packaged_template_dir", lambda: new)
+    assert main(["update", "--check", str(project.path)]) == 1
+    assert main(["update", str(project.path)]) == 1  # conflicts in README.md
+    assert_updated_to_v2(project.path)
+    assert answers(project.path)["_src_path"] == str(local_template_repo())
+    assert local_template_repo() != alice_repo
+    assert project.head() == head  # no commit left behind
+    assert "1.0.0 → 2.0.0" in capsys.readouterr().out
+
+
+def test_project_from_another_machine_needs_its_version_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = project_from_scaffold_v1(tmp_path)
+    shutil.rmtree(local_template_repo())
+    monkeypatch.setenv("SCAFFOLD_DATA_DIR", str(tmp_path / "carol-data"))
+    new = packaged(tmp_path / "scaffold-2.0", {**V1_FILES, **V2_FILES, "VERSION": "2.0.0\n"})
+    monkeypatch.setattr(sources, "packaged_template_dir", lambda: new)
+    before = repo_picture(project.path)
+    assert main(["update", "--check", str(project.path)]) == 1  # drift is still visible (CI)
+    capsys.readouterr()
+    assert main(["update", str(project.path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "never had that version" in err[0]
+    assert repo_picture(project.path) == before

@@ -96,7 +96,9 @@ def test_packaged_template_source_is_trusted_and_stable(
     assert first == sources.packaged_template_source()
     assert first.ref == "v3.1.0" and first.version == "3.1.0"
     assert Path(first.url).is_absolute()
-    assert Path(first.url) == Path(os.environ["SCAFFOLD_DATA_DIR"]) / "templates" / "service"
+    assert (
+        Path(first.url) == Path(os.environ["SCAFFOLD_DATA_DIR"]) / "templates" / "scaffold-service"
+    )
     settings = yaml.safe_load(copier_settings_path().read_text(encoding="utf-8"))
     assert settings["trust"] == [first.url]
 
