@@ -192,3 +192,9 @@ def test_reviewed_exception_with_allow_comment() -> None:
         '          "token.actions.githubusercontent.com:sub" = "repo:acme/*"',
     )
     assert "wildcard-sub" not in [c for _, c in _checks("iam.tf", text)]
+
+
+def test_every_truncation_of_a_real_file_parses_without_raising() -> None:
+    # a file mid-edit is what a commit-time hook meets; the reader must never crash
+    for end in range(0, len(TERRAFORM), 7):
+        assert isinstance(check_text("partial.tf", TERRAFORM[:end]), list)
