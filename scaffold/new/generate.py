@@ -20,7 +20,7 @@ _REQUIRED_RE = re.compile(r'Question "(?P<name>[^"]+)" is required')
 
 
 def _answer_error(exc: ValueError) -> ScaffoldError:
-    """Copier's ValueErrors during questions, rewritten as one line naming the question."""
+    """Copier's ValueErrors, rewritten as one line (naming the question when about an answer)."""
     text = " ".join(str(exc).split())
     if match := _VALIDATION_RE.match(text):
         return UsageError(f"invalid answer for {match['name']}: {match['reason']}")
@@ -31,7 +31,8 @@ def _answer_error(exc: ValueError) -> ScaffoldError:
             f"no answer for {match['name']} and it has no default: pass --data "
             f"{match['name']}=VALUE"
         )
-    return UsageError(f"invalid answer: {text}")
+    # e.g. "Local template must be a directory.": about the template, not an answer
+    return UsageError(f"cannot generate from the template: {text}")
 
 
 def render(

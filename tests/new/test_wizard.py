@@ -45,7 +45,7 @@ def template(tmp_path: Path) -> Path:
     return tiny_template(tmp_path / "template")
 
 
-def request(dest: Path, template: Path, **kwargs: object) -> ServiceRequest:
+def request(dest: Path, template: Path | str, **kwargs: object) -> ServiceRequest:
     options: dict[str, object] = {
         "template": str(template),
         "interactive": False,
@@ -222,6 +222,29 @@ def test_missing_answers_without_terminal(tmp_path: Path) -> None:
         create_service(request(dest, template, interactive=True, use_defaults=True))
     create_service(request(dest, template, data={"service_name": "given"}))
     assert_committed_repo(dest)
+
+
+def test_git_url_template_leaves_checks_to_copier(tmp_path: Path) -> None:
+    # a URL's copier.yml is not read up front: Copier's own errors must still be one line
+    # Copier takes a URL as remote when it ends in .git
+    url = tiny_template(tmp_path / "template.git", service_default=None).as_uri()
+    dest = tmp_path / "svc"
+    with pytest.raises(UsageError, match=r"^no answer for service_name .*--data service_name="):
+        create_service(request(dest, url))
+    with pytest.raises(UsageError, match=r"^invalid answer for service_name: use lowercase"):
+        create_service(request(dest, url, data={"service_name": "No"}))
+    assert siblings(dest) == ["template.git"]
+    made = create_service(request(dest, url, data={"service_name": "url"}))
+    assert made.template_version == "1.0.0"
+    assert_committed_repo(dest)
+    assert yaml.safe_load((dest / ".copier-answers.yml").read_text("utf-8"))["_src_path"] == url
+
+
+def test_url_copier_cannot_use_is_one_line(tmp_path: Path) -> None:
+    url = tiny_template(tmp_path / "template").as_uri()  # no .git suffix: Copier refuses it
+    with pytest.raises(UsageError, match=r"^cannot generate from the template: "):
+        create_service(request(tmp_path / "svc", url))
+    assert siblings(tmp_path / "svc") == ["template"]
 
 
 def test_non_empty_destination_is_untouched_without_force(tmp_path: Path, template: Path) -> None:
