@@ -1,0 +1,160 @@
+"""Generated repositories pass their own checks: tests, lint, hooks, workflow and IaC scanners."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.new.generated import (
+    ANSWER_SETS,
+    offline_precommit_config,
+    run,
+    scaffold_hooks_installed,
+    trust_policy_problems,
+)
+
+pytestmark = pytest.mark.slow
+
+Fresh = Callable[[str], Path]
+WITH_INFRA = [name for name in ANSWER_SETS if name not in ("no-terraform", "deploy-none")]
+ON_GITHUB = [name for name in ANSWER_SETS if ANSWER_SETS[name].get("ci_provider") != "gitlab"]
+
+
+@pytest.mark.parametrize("name", list(ANSWER_SETS))
+def test_generated_service_tests_and_lint_pass(fresh: Fresh, name: str) -> None:
+    repo = fresh(name)
+    proc = run(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], repo)
+    assert " passed" in proc.stdout and "failed" not in proc.stdout
+    run(["ruff", "check", "--no-cache", "."], repo)
+    run(["ruff", "format", "--no-cache", "--check", "."], repo)
+
+
+@pytest.mark.parametrize("name", list(ANSWER_SETS))
+def test_pre_commit_hooks_pass_on_the_generated_repo(fresh: Fresh, name: str) -> None:
+    repo = fresh(name)
+    run(["pre-commit", "validate-config", ".pre-commit-config.yaml"], repo)
+    canonical = (repo / ".pre-commit-config.yaml").read_text("utf-8")
+    offline, left_out = offline_precommit_config(canonical, scaffold_hooks_installed())
+    assert set(left_out) <= {
+        "scaffold-secrets",
+        "forbid-env-files",
+        "check-workflow-credentials",
+        "check-oidc-trust-policy",
+    }
+    config = repo / ".pre-commit-offline.yaml"
+    config.write_text(offline, "utf-8")
+    run(["pre-commit", "validate-config", config], repo)
+    # the wizard writes the baseline after generation; do the same
+    baseline = run(["detect-secrets", "scan"], repo).stdout
+    (repo / ".secrets.baseline").write_text(baseline, "utf-8")
+    run(["git", "init", "-q", "-b", "main"], repo)
+    run(["git", "add", "-A"], repo)
+    proc = run(["pre-commit", "run", "--all-files", "--config", config], repo, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # every hook of the canonical config ran (or was reported as left out)
+    hook_ids = [
+        hook["id"] for repo_ in yaml.safe_load(canonical)["repos"] for hook in repo_["hooks"]
+    ]
+    offline_ids = [hook["id"] for hook in yaml.safe_load(offline)["repos"][0]["hooks"]]
+    assert sorted(offline_ids + left_out) == sorted(hook_ids)
+
+
+def test_env_file_and_copier_reject_guards_block_commits(fresh: Fresh) -> None:
+    repo = fresh("defaults")
+    offline, _ = offline_precommit_config(
+        (repo / ".pre-commit-config.yaml").read_text("utf-8"), scaffold_hooks=False
+    )
+    config = repo / ".pre-commit-offline.yaml"
+    config.write_text(offline, "utf-8")
+    run(["git", "init", "-q", "-b", "main"], repo)
+    (repo / ".secrets.baseline").write_text(run(["detect-secrets", "scan"], repo).stdout, "utf-8")
+    (repo / ".env.production").write_text("APP_ENV=production\n", "utf-8")
+    (repo / "README.md.rej").write_text("conflict\n", "utf-8")
+    run(["git", "add", "-f", ".env.production", "README.md.rej"], repo)
+    proc = run(
+        ["pre-commit", "run", "--config", config, "--files", ".env.production", "README.md.rej"],
+        repo,
+        check=False,
+    )
+    assert proc.returncode == 1
+    failed = re.findall(r"^(.+?)\.{3,}Failed$", proc.stdout, re.MULTILINE)
+    assert sorted(failed) == ["refuse .env files", "refuse Copier .rej files"], proc.stdout
+
+
+@pytest.mark.parametrize("name", ON_GITHUB)
+def test_github_workflows_pass_zizmor_schema_and_yamllint(
+    rendered: dict[str, Path], name: str
+) -> None:
+    repo = rendered[name]
+    workflows = sorted((repo / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    proc = run(["zizmor", "--offline", "--no-progress", ".github/workflows"], repo, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No findings" in proc.stdout + proc.stderr
+    run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows], repo)
+    run(
+        ["check-jsonschema", "--builtin-schema", "vendor.dependabot", ".github/dependabot.yml"],
+        repo,
+    )
+    run(["yamllint", "--strict", "."], repo)
+
+
+def test_gitlab_ci_passes_schema_and_yamllint(rendered: dict[str, Path]) -> None:
+    repo = rendered["gitlab"]
+    run(["check-jsonschema", "--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"], repo)
+    run(["check-jsonschema", "--builtin-schema", "vendor.renovate", "renovate.json"], repo)
+    run(["yamllint", "--strict", "."], repo)
+
+
+def test_checkov_finds_nothing_in_any_answer_set(checkov_failures: dict[str, list[str]]) -> None:
+    assert set(checkov_failures) == {*WITH_INFRA, "planted"}
+    for name in WITH_INFRA:
+        assert checkov_failures[name] == [], name
+    # the harness itself works: an unencrypted database is caught
+    assert any(f.startswith("CKV_AWS_16 ") for f in checkov_failures["planted"])
+
+
+def _expected_subjects(name: str) -> dict[str, set[str]]:
+    answers = ANSWER_SETS[name]
+    owner = answers.get("repo_owner", "example-org")
+    repo = answers.get("repo_name", answers.get("service_name", "my-service"))
+    envs = answers.get("environments", ["dev", "staging", "production"])
+    if answers.get("ci_provider") == "gitlab":
+        subject = f"project_path:{owner}/{repo}:ref_type:branch:ref:main"
+        return {env: {subject} for env in envs}
+    return {
+        env: {
+            f"repo:{owner}/{repo}:environment:{env}",
+            f"repo:{owner}/{repo}:environment:{env}-plan",
+        }
+        for env in envs
+    }
+
+
+@pytest.mark.parametrize("name", WITH_INFRA)
+def test_oidc_trust_policies_are_exact(rendered: dict[str, Path], name: str) -> None:
+    assert trust_policy_problems(rendered[name] / "infra", _expected_subjects(name)) == []
+
+
+def test_trust_policy_check_catches_a_wildcard(fresh: Fresh) -> None:
+    repo = fresh("defaults")
+    main = repo / "infra" / "envs" / "dev" / "main.tf"
+    text = main.read_text("utf-8")
+    main.write_text(text.replace(":environment:dev", ":*"), "utf-8")
+    role = repo / "infra" / "modules" / "deploy-role" / "main.tf"
+    role.write_text(role.read_text("utf-8").replace('"StringEquals"', '"StringLike"', 1))
+    problems = trust_policy_problems(repo / "infra", _expected_subjects("defaults"))
+    assert any("wildcard" in p for p in problems)
+    assert any("StringLike" in p or "pattern" in p for p in problems)
+
+
+@pytest.mark.parametrize("name", WITH_INFRA)
+def test_terraform_is_formatted(rendered: dict[str, Path], name: str) -> None:
+    if shutil.which("terraform") is None:
+        pytest.skip("terraform is not installed")
+    run(["terraform", "fmt", "-check", "-recursive", "-diff", "infra"], rendered[name])
