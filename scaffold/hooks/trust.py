@@ -68,6 +68,14 @@ def _condition_issuer(variable: str) -> str | None:
     return host if any(issuer in host for issuer in CI_ISSUERS) else None
 
 
+def _subject_example(issuer: str) -> str:
+    if "gitlab" in issuer:
+        return "`project_path:GROUP/PROJECT:ref_type:branch:ref:main`"
+    if "terraform" in issuer:
+        return "`organization:ORG:project:PROJECT:workspace:NAME:run_phase:apply`"
+    return "`repo:ORG/REPO:environment:NAME` (or `repo:ORG/REPO:ref:refs/heads/main`)"
+
+
 def check_statement(path: str, st: Statement) -> list[Problem]:
     if st.effect.lower() == "deny":
         return []
@@ -88,8 +96,7 @@ def check_statement(path: str, st: Statement) -> list[Problem]:
                 st.line,
                 "missing-sub",
                 f"trust for {shown} has no `sub` condition: every repository on {shown} can "
-                "assume this role; add StringEquals `<issuer>:sub` = "
-                "`repo:ORG/REPO:environment:NAME` (or `:ref:refs/heads/main`)",
+                f"assume this role; add StringEquals `<issuer>:sub` = {_subject_example(shown)}",
             )
         )
     for c in subs:
