@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scaffold.update.batch import RepoReport
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 JSON_SCHEMA_VERSION = 1
 _STATUS_STYLE = {
@@ -60,47 +64,62 @@ def _result(report: RepoReport) -> str:
 def render_text(reports: Sequence[RepoReport], out: TextIO, *, check: bool) -> None:
     """The summary table, then per-repository changed and conflicted files."""
     from rich.console import Console
-    from rich.table import Table
 
     tty = out.isatty()
-    # not a terminal (CI logs, pipes): never fold cells, the table takes its natural width
-    console = Console(file=out, width=None if tty else 1000, no_color=not tty, highlight=False)
-    table = Table(box=None, pad_edge=False, header_style="bold")
+    # not a terminal (CI logs, pipes): never fold cells, the table takes its natural width,
+    # and lines carry no trailing padding
+    buffer = io.StringIO()
+    console = Console(
+        file=out if tty else buffer, width=None if tty else 1000, no_color=not tty, highlight=False
+    )
+    try:
+        _print_summary(console, reports, check=check, tty=tty)
+    finally:
+        if not tty:
+            out.write("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))
+
+
+def _print_summary(
+    console: Console, reports: Sequence[RepoReport], *, check: bool, tty: bool
+) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, header_style="bold" if tty else "")
     for column in ("Repository", "Template", "Version", "Latest", "Result"):
         table.add_column(column, overflow="fold")
     for report in reports:
-        style = _STATUS_STYLE.get(report.status, "")
+        # Text, not markup: a path with brackets must print as it is
         table.add_row(
-            display_path(report.path),
-            _template(report.template),
-            _version(report),
-            report.latest or "-",
-            f"[{style}]{_result(report)}[/]" if style and tty else _result(report),
+            Text(display_path(report.path)),
+            Text(_template(report.template)),
+            Text(_version(report)),
+            Text(report.latest or "-"),
+            Text(_result(report), style=_STATUS_STYLE.get(report.status, "") if tty else ""),
         )
-    console.print(table, markup=tty)
+    console.print(table)
     if check:
         return
     for report in reports:
         if not report.changed:
             continue
         console.print(f"\n{display_path(report.path)}:", markup=False)
-        conflicted, added, deleted = set(report.conflicts), set(report.added), set(report.deleted)
         for rel in report.changed:
-            mark = (
-                "C"
-                if rel in conflicted
-                else "A"
-                if rel in added
-                else "D"
-                if rel in deleted
-                else "M"
-            )
-            console.print(f"  {mark} {rel}", markup=False)
+            console.print(f"  {_mark(report, rel)} {rel}", markup=False)
         for rel in report.conflicts:
             if rel not in report.changed:
                 console.print(f"  C {rel}", markup=False)
     if any(r.status == "conflicts" for r in reports):
         console.print(f"\n{RESOLVE_HINT}", markup=False)
+
+
+def _mark(report: RepoReport, rel: str) -> str:
+    """C conflicted, A added, D deleted, M modified."""
+    if rel in report.conflicts:
+        return "C"
+    if rel in report.added:
+        return "A"
+    return "D" if rel in report.deleted else "M"
 
 
 def to_json(reports: Sequence[RepoReport], *, check: bool, exit_code: int) -> dict[str, Any]:

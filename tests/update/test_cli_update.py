@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -137,4 +140,47 @@ def test_help_is_pinned(
         main(["update", "--help"])
     out = capsys.readouterr().out
     golden = Path(__file__).with_name("update_help.txt")
+    assert out == golden.read_text(encoding="utf-8")
+
+
+INTERRUPTING_MIGRATION = """\
+import os
+import pathlib
+import signal
+import time
+
+pathlib.Path("README.md").write_text("half-migrated\\n", encoding="utf-8")
+pathlib.Path("new-file.txt").write_text("new\\n", encoding="utf-8")
+os.kill(os.getppid(), signal.SIGINT)  # the user presses Ctrl-C mid-migration
+time.sleep(30)
+"""
+
+
+def test_ctrl_c_during_migration_restores_and_exits_130(tmp_path: Path) -> None:
+    template, project = edited_project(tmp_path)
+    release_v2(template, V2_FILES | {"migrations/rename_owner.py": INTERRUPTING_MIGRATION})
+    before = repo_picture(project.path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scaffold", "update", "--trust", str(project.path)],
+        input=b"",
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 130, proc.stderr.decode()
+    assert proc.stderr.decode().strip().splitlines()[-1] == "error: interrupted"
+    assert repo_picture(project.path) == before
+
+
+def test_summary_is_pinned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template, project = edited_project(tmp_path)
+    generate(template.path, tmp_path / "org" / "ledger", "v1.0.0", project_name="ledger")
+    shutil.move(project.path, tmp_path / "org" / "billing")
+    release_v2(template)
+    monkeypatch.chdir(tmp_path)
+    assert main(["update", "--trust", "org"]) == 1
+    out = capsys.readouterr().out
+    golden = Path(__file__).with_name("update_summary.txt")
     assert out == golden.read_text(encoding="utf-8")
