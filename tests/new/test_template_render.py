@@ -235,3 +235,30 @@ def test_readme_answers_the_five_questions(rendered: dict[str, Path]) -> None:
     readiness = (rendered["defaults"] / "docs" / "production-readiness.md").read_text("utf-8")
     assert "**4h**" in readiness and "**15m**" in readiness
     assert "- [x] `/health` reports status" in readiness
+
+
+def test_copier_update_round_trips_the_answers_file(tmp_path: Path) -> None:
+    import copier
+
+    template = tmp_path / "template"
+    shutil.copytree(TEMPLATE, template)
+    commit = ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm"]
+    run(["git", "init", "-q", "-b", "main"], template)
+    run(["git", "add", "-A"], template)
+    run([*commit, "v1"], template)
+    run(["git", "tag", "v1.0.0"], template)
+    project = render(tmp_path / "project", {"secrets_backend": "ssm"}, src=template)
+    run(["git", "init", "-q", "-b", "main"], project)
+    run(["git", "add", "-A"], project)
+    run([*commit, "generated"], project)
+
+    security = template / "template" / "SECURITY.md.jinja"
+    security.write_text(security.read_text("utf-8") + "\nNew in v2.\n", "utf-8")
+    run([*commit, "v2", "-a"], template)
+    run(["git", "tag", "v2.0.0"], template)
+    copier.run_update(str(project), defaults=True, unsafe=False, quiet=True, overwrite=True)
+
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text("utf-8"))
+    assert answers["_commit"] == "v2.0.0"
+    assert answers["secrets_backend"] == "ssm"
+    assert (project / "SECURITY.md").read_text("utf-8").endswith("New in v2.\n")
