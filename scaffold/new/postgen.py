@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from scaffold.errors import ScaffoldError
 
-BASELINE = ".secrets.baseline"
 INITIAL_MESSAGE = "Initial commit from scaffold"
 # Used only when the user has no git identity configured, so the first commit still happens.
-# Below this many files a process pool costs more than it saves.
-_PARALLEL_FROM = 16
-_MAX_SCAN_WORKERS = 4
 FALLBACK_IDENTITY = {
     "GIT_AUTHOR_NAME": "scaffold",
     "GIT_AUTHOR_EMAIL": "scaffold@localhost",
@@ -62,47 +56,12 @@ def tracked_files(repo: Path) -> list[str]:
     return sorted(path for path in out.split("\0") if path)
 
 
-def scan_baseline(repo: Path, files: list[str]) -> dict[str, Any]:
-    """The baseline `detect-secrets scan` would print in `repo`, computed in process.
-
-    In process saves a second interpreter start, and a few worker processes halve the scan
-    (detect-secrets is pure Python, line by line); the settings are the CLI's defaults, applied
-    inside `transient_settings` so nothing global leaks out.
-    """
-    from detect_secrets.core import baseline
-    from detect_secrets.core.secrets_collection import SecretsCollection
-    from detect_secrets.main import parse_args
-    from detect_secrets.settings import transient_settings
-
-    with transient_settings({}):
-        parse_args(["scan", str(repo)])  # configures the CLI's default plugins and filters
-        secrets = SecretsCollection(root=str(repo))
-        workers = min(_MAX_SCAN_WORKERS, os.cpu_count() or 1)
-        if workers > 1 and len(files) >= _PARALLEL_FROM:
-            secrets.scan_files(*files, num_processors=workers)
-        else:
-            for path in files:
-                secrets.scan_file(path)
-        output: dict[str, Any] = baseline.format_for_output(secrets)
-        return output
-
-
 def write_baseline(repo: Path) -> None:
-    """Write `.secrets.baseline` over the staged files and stage it.
+    """`.secrets.baseline` over the staged files (which must hold nothing flagged), staged too."""
+    from scaffold.new.baseline import BASELINE
+    from scaffold.new.baseline import write_baseline as write
 
-    A freshly generated tree must contain nothing detect-secrets flags: any result is a
-    template bug, so it fails here instead of being silently baselined.
-    """
-    result = scan_baseline(repo, tracked_files(repo))
-    findings: dict[str, list[dict[str, Any]]] = result["results"]
-    if findings:
-        where = ", ".join(
-            f"{path}:{item.get('line_number', '?')} ({item.get('type', '?')})"
-            for path, items in sorted(findings.items())
-            for item in items
-        )
-        raise ScaffoldError(f"the generated service contains potential secrets: {where}")
-    (repo / BASELINE).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write(repo, tracked_files(repo))
     _git(repo, "add", "--", BASELINE)
 
 
