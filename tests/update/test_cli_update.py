@@ -184,3 +184,20 @@ def test_summary_is_pinned(
     out = capsys.readouterr().out
     golden = Path(__file__).with_name("update_summary.txt")
     assert out == golden.read_text(encoding="utf-8")
+
+
+def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
+    import pexpect
+
+    template = template_repo(tmp_path / "template", [("v1.0.0", V1_FILES)])
+    for name in ("alpha", "beta"):
+        generate(template.path, tmp_path / "org" / name, "v1.0.0", project_name=name)
+    args = ["-m", "scaffold", "update", "--check", str(tmp_path / "org")]
+    child = pexpect.spawn(sys.executable, args, timeout=60, dimensions=(40, 160))
+    child.expect(pexpect.EOF)
+    child.close()
+    terminal = child.before.decode(errors="replace")
+    assert child.exitstatus == 0
+    assert "checking" in terminal and "100%" in terminal
+    piped = subprocess.run([sys.executable, *args], input=b"", capture_output=True, check=True)
+    assert b"checking" not in piped.stderr + piped.stdout and b"up-to-date" in piped.stdout
