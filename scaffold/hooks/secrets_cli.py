@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     if args.update_baseline:
         baseline = None  # scan everything, then record what is not yet accepted
     options = StagedScanOptions(
-        paths=tuple(args.filenames) if args.filenames else None,
+        paths=_from_root(root, args.filenames) if args.filenames else None,
         baseline=baseline,
         max_size=args.max_size,
         engine=args.engine,
@@ -114,6 +115,17 @@ def run(args: argparse.Namespace) -> int:
     shown = baseline.name if baseline is not None else ".secrets.baseline"
     render(result, sys.stdout, show_secrets=args.show_secrets, baseline=shown)
     return EXIT_FINDINGS
+
+
+def _from_root(root: Path, names: Sequence[str]) -> tuple[str, ...]:
+    """Names as the index spells them: relative to the repository root, `/`-separated.
+
+    pre-commit already passes them so; a person running the hook in a subdirectory may not.
+    """
+    here = Path.cwd()
+    if here == root:
+        return tuple(names)
+    return tuple(os.path.relpath(here / name, root).replace(os.sep, "/") for name in names)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

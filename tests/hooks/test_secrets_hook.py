@@ -159,3 +159,10 @@ def test_same_blob_on_two_paths_reported_at_both(repo: GitRepo) -> None:
     result = scan_staged(repo.path, StagedScanOptions())
     assert sorted(f.first.path for f in result.findings if f.first) == ["one.py", "two.py"]
     assert result.stats.blobs_scanned == 1
+
+
+def test_names_relative_to_a_subdirectory(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    stage(repo, {"pkg/mod.py": f"T = '{github_token()}'\n"})
+    monkeypatch.chdir(repo.path / "pkg")
+    assert main(["mod.py"]) == 1
+    assert main(["../README.md"]) == 0
