@@ -42,6 +42,15 @@ class OidArray:
         w = self._width
         return self._raw[index * w : (index + 1) * w].hex().encode("ascii")
 
+    def chunks(self, size: int) -> Iterator[OidArray]:
+        """Consecutive slices of at most `size` ids; listing order (pack locality) is kept."""
+        step = size * self._width
+        for first in range(0, len(self._raw), step or 1):
+            part = OidArray()
+            part._raw = self._raw[first : first + step]
+            part._width = self._width
+            yield part
+
     def hex_lines(self, start: int) -> Iterator[bytes]:
         """Newline-terminated hex ids from `start`, in chunks that fill a pipe efficiently."""
         chunk = 4096

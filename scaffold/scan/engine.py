@@ -1,18 +1,20 @@
 """Whole-history scan of one repository: unique objects -> matches -> findings with provenance.
 
-The flow is one-way: list objects (blobs.py), stream their contents through the matcher pool
-(pool.py), then join provenance (provenance.py) to the few objects that matched.
+The flow is one-way: list objects (blobs.py), read and match them in chunks, inline or in a
+process pool (pool.py), then join provenance (provenance.py) to the few objects that matched.
 """
 
 from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
-from scaffold.scan.blobs import GitObject, Inventory, read_ids, read_objects, take_inventory
+from scaffold.scan.blobs import GitObject, read_ids, take_inventory
 from scaffold.scan.git import (
     LockedGit,
     RepositoryInfo,
@@ -32,7 +34,7 @@ from scaffold.scan.model import (
     Skipped,
     SourceKind,
 )
-from scaffold.scan.pool import Hit, Matcher, MatcherFactory, ParallelMatcher, Work
+from scaffold.scan.pool import ChunkResult, ChunkScanner, Hit, Matcher
 from scaffold.scan.provenance import (
     gitlinks_at_head,
     head_blobs,
@@ -42,7 +44,6 @@ from scaffold.scan.provenance import (
     refs_containing,
 )
 
-LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 DEFAULT_BASELINE = ".secrets.baseline"
 
 
@@ -86,43 +87,37 @@ def default_baseline(path: Path) -> Path | None:
 
 
 def scan_repository(
-    path: Path,
-    options: ScanOptions,
-    progress: ProgressCallback | None = None,
-    *,
-    matcher_factory: MatcherFactory | None = None,
-    rules: tuple[RuleInfo, ...] | None = None,
+    path: Path, options: ScanOptions, progress: ProgressCallback | None = None
 ) -> ScanResult:
-    """Scan every unique blob and commit message in the history of the repository at `path`.
+    """Scan every unique blob and commit message in the history of the repository at `path`."""
+    from scaffold.scan.detect import Detector
+    from scaffold.scan.rules import load_rules
 
-    `matcher_factory` and `rules` replace the packaged detector (tests, custom engines).
-    """
-    suppress: Suppressor | None = None
-    if options.baseline is not None:
-        from scaffold.report.baseline import Baseline
-
-        suppress = Baseline.load(options.baseline).suppresses
-    engine_name = options.engine
-    if matcher_factory is None:
-        from scaffold.scan.detect import Detector
-        from scaffold.scan.rules import load_rules
-
-        ruleset = load_rules(options.extra_rules)  # fail fast on broken rule files
-        rules = ruleset.infos()
-        engine_name = Detector(ruleset, engine=options.engine).engine_name
-        matcher_factory = functools.partial(build_detector, options.extra_rules, options.engine)
-    git, info = open_repository(path)
+    git, info = open_repository(path)  # first: "not a repository" beats any other complaint
     with git:
+        suppress: Suppressor | None = None
+        if options.baseline is not None:
+            from scaffold.report.baseline import Baseline
+
+            suppress = Baseline.load(options.baseline).suppresses
+        ruleset = load_rules(options.extra_rules)
+        detector = Detector(ruleset, engine=options.engine)
+        scanner = ChunkScanner(
+            git,
+            functools.partial(build_detector, options.extra_rules, options.engine),
+            options.jobs,
+            local=detector,
+        )
         result = _scan(
             git,
             info,
             options,
-            factory=matcher_factory,
+            scanner=scanner,
             progress=progress,
             suppress=suppress,
-            rules=rules or (),
+            rules=ruleset.infos(),
         )
-    return replace(result, extra={**result.extra, "engine": engine_name})
+    return replace(result, extra={**result.extra, "engine": detector.engine_name})
 
 
 def _scan(
@@ -130,7 +125,7 @@ def _scan(
     info: RepositoryInfo,
     options: ScanOptions,
     *,
-    factory: MatcherFactory,
+    scanner: ChunkScanner,
     progress: ProgressCallback | None,
     suppress: Suppressor | None,
     rules: tuple[RuleInfo, ...],
@@ -150,12 +145,20 @@ def _scan(
     warnings += inventory.warnings
     if inventory.commit_count == 0 and not options.include_unreachable:
         warnings.append("empty repository: no commits to scan")
-    reader = _Reader(inventory, progress, started)
-    matcher = ParallelMatcher(factory, options.jobs)
-    hits = list(matcher.run(reader.work(read_objects(git, inventory))))
-    if reader.lfs_pointers:
+    hits: list[Hit] = []
+    counts = ChunkResult()
+    total = inventory.blob_count + inventory.commit_count
+    for chunk in scanner.run(inventory):
+        hits += chunk.hits
+        counts = _add(counts, chunk)
+        if progress is not None:
+            elapsed = time.monotonic() - started
+            progress(
+                ScanProgress(counts.objects, total, counts.bytes, inventory.bytes_total, elapsed)
+            )
+    if counts.lfs_pointers:
         warnings.append(
-            f"{reader.lfs_pointers} Git LFS pointer file(s) scanned as text; the content they "
+            f"{counts.lfs_pointers} Git LFS pointer file(s) scanned as text; the content they "
             "point to lives on the LFS server and was not scanned"
         )
     if head is not None:
@@ -167,11 +170,11 @@ def _scan(
     name = display_name(info)
     by_id = {rule.id: rule for rule in rules}
     findings, suppressed = _findings(git, hits, name, rules_by_id=by_id, suppress=suppress)
-    skipped = _name_skipped(git, inventory.skipped + tuple(reader.skipped))
+    skipped = _name_skipped(git, inventory.skipped + counts.skipped)
     stats = ScanStats(
-        blobs_scanned=reader.blobs,
-        bytes_scanned=reader.bytes,
-        commits_seen=reader.commits,
+        blobs_scanned=counts.blobs,
+        bytes_scanned=counts.bytes,
+        commits_seen=counts.commits,
         seconds=round(time.monotonic() - started, 3),
     )
     return ScanResult(
@@ -182,50 +185,20 @@ def _scan(
         skipped=skipped,
         warnings=tuple(warnings),
         suppressed=suppressed,
-        extra={"pool": "yes" if matcher.used_pool else "no"},
+        extra={"pool": "yes" if scanner.used_pool else "no"},
     )
 
 
-class _Reader:
-    """Turns git objects into Work, counting what passed and remembering commit metadata."""
-
-    def __init__(
-        self, inventory: Inventory, progress: ProgressCallback | None, started: float
-    ) -> None:
-        self.inventory = inventory
-        self.progress = progress
-        self.started = started
-        self.blobs = self.commits = self.bytes = self.lfs_pointers = 0
-        self.skipped: list[Skipped] = []
-        self.commit_offsets: dict[str, int] = {}
-
-    def work(self, objects: Iterator[GitObject | Skipped]) -> Iterator[Work]:
-        total = self.inventory.blob_count + self.inventory.commit_count
-        done = 0
-        last = 0.0
-        for item in objects:
-            done += 1
-            if isinstance(item, Skipped):
-                self.skipped.append(item)
-                continue
-            self.bytes += len(item.data)
-            if item.kind == "commit":
-                self.commits += 1
-                _, message, _ = parse_commit(item.oid, item.data)
-                yield Work(item.oid, "commit", message)
-            else:
-                self.blobs += 1
-                if item.data.startswith(LFS_POINTER):
-                    self.lfs_pointers += 1
-                yield Work(item.oid, "blob", item.data)
-            now = time.monotonic()
-            if self.progress is not None and (now - last > 0.1 or done == total):
-                last = now
-                self.progress(
-                    ScanProgress(
-                        done, total, self.bytes, self.inventory.bytes_total, now - self.started
-                    )
-                )
+def _add(total: ChunkResult, chunk: ChunkResult) -> ChunkResult:
+    return ChunkResult(
+        hits=(),
+        objects=total.objects + chunk.objects,
+        blobs=total.blobs + chunk.blobs,
+        commits=total.commits + chunk.commits,
+        bytes=total.bytes + chunk.bytes,
+        lfs_pointers=total.lfs_pointers + chunk.lfs_pointers,
+        skipped=total.skipped + chunk.skipped,
+    )
 
 
 def _findings(
@@ -249,18 +222,21 @@ def _findings(
     places = introductions(git, blobs)
     at_head = head_blobs(git) if blobs else frozenset()
     commit_places = _commit_places(git, commits)
-    refs_cache: dict[str, tuple[str, ...]] = {}
-
-    def refs_of(commit: str) -> tuple[str, ...]:
-        if commit not in refs_cache:
-            refs_cache[commit] = refs_containing(git, commit)
-        return refs_cache[commit]
+    introducing = sorted({p[0].commit for p in places.values() if p} | set(commit_places))
+    # one reachability walk per commit; git does them side by side while we wait
+    with ThreadPoolExecutor(max_workers=4) as threads:
+        found_refs = threads.map(partial(refs_containing, git), introducing)
+        refs = dict(zip(introducing, found_refs, strict=True))
+        ordered = sorted(commits)
+        in_history = threads.map(partial(reachable_from_head, git), ordered)
+        from_head = dict(zip(ordered, in_history, strict=True))
 
     findings: list[Finding] = []
     for hit, match in kept:
         if hit.kind == "commit":
-            prov: tuple[Provenance, ...] = (commit_places[hit.oid],)
-            in_head = reachable_from_head(git, hit.oid)
+            place = commit_places.get(hit.oid)
+            prov: tuple[Provenance, ...] = (place,) if place else ()
+            in_head = from_head[hit.oid]
             source = SourceKind.COMMIT_MESSAGE
         else:
             prov = tuple(places.get(hit.oid, ()))
@@ -274,7 +250,7 @@ def _findings(
                 object_id=hit.oid,
                 repository=repository,
                 provenance=prov,
-                refs=refs_of(prov[0].commit) if prov else (),
+                refs=refs.get(prov[0].commit, ()) if prov else (),
                 in_head=in_head,
             )
         )

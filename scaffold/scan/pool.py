@@ -1,9 +1,13 @@
-"""Matching content in parallel: batches of objects go to a process pool, results come back.
+"""Reading and matching in parallel: each worker reads its own chunk of objects and matches it.
 
-Small repositories never pay for worker start-up: content is matched inline until the bytes
-seen pass a threshold, and only then is the pool started for the rest. Work in flight is
-bounded (a few batches per worker), so memory stays flat however large the history is. Each
-worker builds its detector once, in the pool initializer.
+Profiling showed `git cat-file` (inflating and undeltifying objects) costs more than matching,
+so a single reader feeding a matcher pool cannot use more than one core well. Instead the
+listed ids are cut into consecutive chunks (listing order keeps pack locality) and each worker
+runs its own locked-down `cat-file --batch` over a chunk, matches it with the detector it
+built once in its initializer, and returns only the hits. Work in flight is bounded.
+
+Small repositories never pay for pool start-up: below a size threshold everything runs inline
+through the same `scan_chunk` function.
 """
 
 from __future__ import annotations
@@ -12,17 +16,21 @@ import multiprocessing
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
-from scaffold.scan.model import Match
+from scaffold.scan.blobs import GitObject, Inventory, OidArray, read_objects
+from scaffold.scan.git import LockedGit
+from scaffold.scan.model import Match, Skipped
+from scaffold.scan.provenance import parse_commit
 
 INLINE_BYTES = 8 * 1024 * 1024  # below this much content, a pool costs more than it saves
-BATCH_BYTES = 2 * 1024 * 1024
-BATCH_OBJECTS = 1024
-IN_FLIGHT_PER_WORKER = 3
+CHUNK_OBJECTS = 2000
+MIN_CHUNK_OBJECTS = 64
+IN_FLIGHT_PER_WORKER = 2
+LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 
 
 class Matcher(Protocol):
@@ -34,40 +42,62 @@ MatcherFactory = Callable[[], Matcher]
 
 
 @dataclass(frozen=True)
-class Work:
-    """One piece of content to match: a blob, or a commit's message."""
-
-    oid: str
-    kind: str
-    data: bytes
-
-
-@dataclass(frozen=True)
 class Hit:
     oid: str
-    kind: str
+    kind: str  # "blob" or "commit" (matches in the commit message)
     matches: tuple[Match, ...]
 
 
-# The matcher a worker process built in its initializer, kept for every batch it gets.
-_worker: dict[str, Matcher] = {}
+@dataclass(frozen=True)
+class ChunkResult:
+    hits: tuple[Hit, ...] = ()
+    objects: int = 0
+    blobs: int = 0
+    commits: int = 0
+    bytes: int = 0
+    lfs_pointers: int = 0
+    skipped: tuple[Skipped, ...] = ()
 
 
-def _init_worker(factory: MatcherFactory) -> None:
+def scan_chunk(git: LockedGit, matcher: Matcher, oids: OidArray) -> ChunkResult:
+    """Read every object of the chunk once and match it; commits are matched on their message."""
+    hits: list[Hit] = []
+    skipped: list[Skipped] = []
+    objects = blobs = commits = size = lfs = 0
+    inventory = Inventory(oids, 0, 0, 0, (), ())
+    for item in read_objects(git, inventory):
+        objects += 1
+        if not isinstance(item, GitObject):
+            skipped.append(item)
+            continue
+        size += len(item.data)
+        if item.kind == "commit":
+            commits += 1
+            content = parse_commit(item.oid, item.data)[1]
+        else:
+            blobs += 1
+            lfs += item.data.startswith(LFS_POINTER)
+            content = item.data
+        matches = matcher.scan(content)
+        if matches:
+            hits.append(Hit(item.oid, item.kind, tuple(matches)))
+    return ChunkResult(tuple(hits), objects, blobs, commits, size, lfs, tuple(skipped))
+
+
+# What a worker process built in its initializer, kept for every chunk it gets.
+_worker: dict[str, object] = {}
+
+
+def _init_worker(git: LockedGit, factory: MatcherFactory) -> None:
+    _worker["git"] = git  # a copy sharing the parent's scratch dir; the parent cleans it up
     _worker["matcher"] = factory()
 
 
-def _match_batch(batch: list[Work]) -> list[Hit]:
-    return _match_with(_worker["matcher"], batch)
-
-
-def _match_with(matcher: Matcher, batch: Iterable[Work]) -> list[Hit]:
-    hits: list[Hit] = []
-    for work in batch:
-        matches = matcher.scan(work.data)
-        if matches:
-            hits.append(Hit(work.oid, work.kind, tuple(matches)))
-    return hits
+def _scan_chunk_in_worker(oids: OidArray) -> ChunkResult:
+    git = _worker["git"]
+    matcher = _worker["matcher"]
+    assert isinstance(git, LockedGit)
+    return scan_chunk(git, matcher, oids)  # type: ignore[arg-type]
 
 
 def available_cores() -> int:
@@ -78,66 +108,58 @@ def available_cores() -> int:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    # forkserver: workers are not forked from a process that has pipe-feeding threads running
+    # Not fork: a forked worker would inherit our pipe to a cat-file's stdin, and cat-file would
+    # then never see end-of-input. forkserver/spawn children start clean.
     return multiprocessing.get_context("forkserver" if sys.platform == "linux" else "spawn")
 
 
-def _batches(items: Iterable[Work]) -> Iterator[list[Work]]:
-    batch: list[Work] = []
-    size = 0
-    for work in items:
-        batch.append(work)
-        size += len(work.data)
-        if size >= BATCH_BYTES or len(batch) >= BATCH_OBJECTS:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
-
-
-class ParallelMatcher:
-    """Matches a stream of Work inline, then through a pool once the stream proves large."""
+class ChunkScanner:
+    """Scans an inventory inline or with a pool of workers, yielding per-chunk results."""
 
     def __init__(
-        self, factory: MatcherFactory, jobs: int, *, inline_bytes: int | None = None
+        self,
+        git: LockedGit,
+        factory: MatcherFactory,
+        jobs: int,
+        *,
+        local: Matcher | None = None,
+        inline_bytes: int | None = None,
     ) -> None:
+        """`local` is a matcher already built in this process, used when scanning inline."""
+        self.git = git
         self.factory = factory
+        self.local = local
         self.jobs = jobs if jobs > 0 else available_cores()
         self.inline_bytes = INLINE_BYTES if inline_bytes is None else inline_bytes
-        self._local: Matcher | None = None
         self.used_pool = False
 
-    def local(self) -> Matcher:
-        if self._local is None:
-            self._local = self.factory()
-        return self._local
+    def run(self, inventory: Inventory) -> Iterator[ChunkResult]:
+        total = len(inventory.to_read)
+        if self.jobs < 2 or inventory.bytes_total < self.inline_bytes:
+            matcher = self.local or self.factory()
+            for chunk in inventory.to_read.chunks(CHUNK_OBJECTS):
+                yield scan_chunk(self.git, matcher, chunk)
+            return
+        # enough chunks that a slow one does not leave a core idle at the end
+        size = max(MIN_CHUNK_OBJECTS, min(CHUNK_OBJECTS, total // (self.jobs * 8) or 1))
+        yield from self._pooled(inventory.to_read.chunks(size))
 
-    def run(self, items: Iterable[Work]) -> Iterator[Hit]:
-        """Hits in no particular order; every item is matched exactly once."""
-        seen = 0
-        pending: deque[Future[list[Hit]]] = deque()
-        pool: ProcessPoolExecutor | None = None
-        try:
-            for batch in _batches(items):
-                if pool is None and (self.jobs < 2 or seen < self.inline_bytes):
-                    seen += sum(len(w.data) for w in batch)
-                    yield from _match_with(self.local(), batch)
-                    continue
-                if pool is None:
-                    pool = ProcessPoolExecutor(
-                        max_workers=self.jobs,
-                        mp_context=_context(),
-                        initializer=_init_worker,
-                        initargs=(self.factory,),
-                    )
-                    self.used_pool = True
-                pending.append(pool.submit(_match_batch, batch))
-                while len(pending) >= self.jobs * IN_FLIGHT_PER_WORKER:
-                    yield from pending.popleft().result()
-            while pending:
-                yield from pending.popleft().result()
-        finally:
-            if pool is not None:
+    def _pooled(self, chunks: Iterator[OidArray]) -> Iterator[ChunkResult]:
+        self.used_pool = True
+        pending: deque[Future[ChunkResult]] = deque()
+        with ProcessPoolExecutor(
+            max_workers=self.jobs,
+            mp_context=_context(),
+            initializer=_init_worker,
+            initargs=(self.git, self.factory),
+        ) as pool:
+            try:
+                for chunk in chunks:
+                    pending.append(pool.submit(_scan_chunk_in_worker, chunk))
+                    while len(pending) >= self.jobs * IN_FLIGHT_PER_WORKER:
+                        yield pending.popleft().result()
+                while pending:
+                    yield pending.popleft().result()
+            finally:
                 for future in pending:
                     future.cancel()
-                pool.shutdown(wait=True, cancel_futures=True)
