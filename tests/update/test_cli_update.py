@@ -201,3 +201,15 @@ def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
     assert "checking" in terminal and "100%" in terminal
     piped = subprocess.run([sys.executable, *args], input=b"", capture_output=True, check=True)
     assert b"checking" not in piped.stderr + piped.stdout and b"up-to-date" in piped.stdout
+
+
+def test_data_changes_an_answer_without_a_new_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = template_repo(tmp_path / "template", [("v1.0.0", V1_FILES)])
+    project = generate(template.path, tmp_path / "svc", "v1.0.0", project_name="svc")
+    assert main(["update", "--data", "owner=finance", str(project.path)]) == 0
+    assert "Owned by finance." in (project.path / "README.md").read_text(encoding="utf-8")
+    recorded = (project.path / ".copier-answers.yml").read_text(encoding="utf-8")
+    assert "owner: finance" in recorded and "_commit: v1.0.0" in recorded
+    assert "  M README.md" in capsys.readouterr().out
