@@ -76,12 +76,18 @@ def run(args: argparse.Namespace) -> int:
         from rich.progress import Progress
 
         with Progress(console=Console(file=sys.stderr), transient=True) as progress:
-            task = progress.add_task("checking" if args.check else "updating", total=len(projects))
+            verb = "checking" if args.check else "updating"
+            task = progress.add_task(verb, total=len(projects))
+
+            def started(path: Path) -> None:
+                progress.update(task, description=f"{verb} {path.name}")
 
             def advance(_report: RepoReport) -> None:
                 progress.advance(task)
 
-            reports = run_many(projects, check=args.check, options=options, on_done=advance)
+            reports = run_many(
+                projects, check=args.check, options=options, on_start=started, on_done=advance
+            )
     else:
         reports = run_many(projects, check=args.check, options=options)
     code = overall_exit(reports)

@@ -124,6 +124,7 @@ def run_many(
     *,
     check: bool,
     options: UpdateOptions,
+    on_start: Callable[[Path], None] | None = None,
     on_done: Callable[[RepoReport], None] | None = None,
 ) -> list[RepoReport]:
     """Check (drift) or update every project, in order, sharing one tag cache."""
@@ -131,6 +132,8 @@ def run_many(
     cache = TagCache()
     reports: list[RepoReport] = []
     for path in paths:
+        if on_start:
+            on_start(path)
         report = check_one(path, cache) if check else update_one(path, options, cache)
         reports.append(report)
         if on_done:
