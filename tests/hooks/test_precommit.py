@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,14 +64,21 @@ def _snapshot() -> tuple[Path, str]:
     target = _pre_commit_home().parent / "hook-snapshots" / digest.hexdigest()[:16]
     env = git_env({"GIT_AUTHOR_DATE": "1700000000 +0000", "GIT_COMMITTER_DATE": "1700000000 +0000"})
     if not (target / ".git").is_dir():
-        shutil.rmtree(target, ignore_errors=True)
+        # built aside and renamed into place: parallel test workers may race to build it
+        shutil.rmtree(target, ignore_errors=True)  # a leftover without .git: never usable
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
         for f in files:
-            dest = target / f.relative_to(ROOT)
+            dest = staging / f.relative_to(ROOT)
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(f, dest)
-        git(target, "init", "-q", env=env)
-        git(target, "add", "-A", env=env)
-        git(target, "commit", "-q", "--no-verify", "-m", "snapshot", env=env)
+        git(staging, "init", "-q", env=env)
+        git(staging, "add", "-A", env=env)
+        git(staging, "commit", "-q", "--no-verify", "-m", "snapshot", env=env)
+        try:
+            staging.rename(target)
+        except OSError:  # another worker finished first: same content, same commit
+            shutil.rmtree(staging, ignore_errors=True)
     return target, git(target, "rev-parse", "HEAD", env=env).strip()
 
 
