@@ -196,13 +196,15 @@ def test_gitlab_ci_uses_oidc_id_tokens(rendered: dict[str, Path]) -> None:
     assert ci["deploy-production"]["resource_group"] == "deploy-production"
 
 
-def test_rendered_trees_hold_nothing_detect_secrets_flags(rendered: dict[str, Path]) -> None:
-    for name, path in rendered.items():
-        shutil.rmtree(path / ".git", ignore_errors=True)
+def test_rendered_trees_hold_nothing_detect_secrets_flags(
+    rendered: dict[str, Path], tmp_path: Path
+) -> None:
+    for name, source in rendered.items():
+        path = tmp_path / name
+        shutil.copytree(source, path)
         run(["git", "init", "-q", "-b", "main"], path)
         run(["git", "add", "-A"], path)
         proc = run(["detect-secrets", "scan"], path)
-        shutil.rmtree(path / ".git")
         results = json.loads(proc.stdout)["results"]
         assert results == {}, f"{name}: {results}"
 
@@ -262,3 +264,11 @@ def test_copier_update_round_trips_the_answers_file(tmp_path: Path) -> None:
     assert answers["_commit"] == "v2.0.0"
     assert answers["secrets_backend"] == "ssm"
     assert (project / "SECURITY.md").read_text("utf-8").endswith("New in v2.\n")
+
+
+def test_environments_sharing_an_account_create_one_oidc_provider(tmp_path: Path) -> None:
+    out = render(tmp_path / "out", {"aws_account_staging": "111111111111"})
+    envs = out / "infra" / "envs"
+    assert "create_oidc_provider" not in (envs / "dev" / "main.tf").read_text("utf-8")
+    assert "create_oidc_provider = false" in (envs / "staging" / "main.tf").read_text("utf-8")
+    assert "create_oidc_provider" not in (envs / "production" / "main.tf").read_text("utf-8")
