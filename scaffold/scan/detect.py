@@ -106,7 +106,7 @@ class Detector:
                 return None
             if rule.generic:
                 prefix = data[max(line_start, start - LINE_WINDOW) : start]
-                if filters.is_reference_or_id(secret, prefix.decode("utf-8", "replace")):
+                if filters.generic_false_positive(secret, prefix.decode("utf-8", "replace")):
                     return None
         if rule.validator is None:
             return _Hit(rule, secret, start, end, Validation.UNVERIFIED)

@@ -132,6 +132,103 @@ def is_templated(secret: str) -> bool:
     return is_templated_secret(secret) or TEMPLATE_MARKS.search(secret) is not None
 
 
+# Shapes of values that name something rather than being a secret: ENV_NAMES, snake/kebab
+# words, camelCase, dotted.attribute.access, paths and file names.
+IDENTIFIER = re.compile(
+    r"^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"
+    r"|[a-z]+(?:[_-][a-z]+)+"
+    r"|[a-z]+(?:[A-Z][a-z0-9]+)+"
+    r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*)?"
+    r"|[\w.-]*(?:/[\w.-]+)+/?"
+    r"|[\w.-]+\.(?:json|ya?ml|txt|pem|key|env|ini|cfg|conf|toml|xml|py|js|ts|sh|crt|p12|pfx|jks))$"
+)
+# The setting a generic value is assigned to: the last name before the assignment operator.
+ASSIGNED_KEY = re.compile(
+    r"([A-Za-z0-9_.-]+)[\"'\]]*\s*(?::\s*[A-Za-z_][\w.\[\]]*\s*)?(?::=|=>|==?|:)\s*[bru]?[\"']?$"
+)
+# Settings whose values describe a secret (its hash, name, file, length...) without being one.
+DESCRIBING_KEYS = (
+    "hash",
+    "digest",
+    "checksum",
+    "sha1",
+    "sha256",
+    "md5",
+    "type",
+    "name",
+    "_file",
+    "file_",
+    "filename",
+    "path",
+    "_url",
+    "url_",
+    "_uri",
+    "uri_",
+    "description",
+    "length",
+    "field",
+    "header",
+    "param",
+    "prefix",
+    "suffix",
+    "format",
+    "pattern",
+    "regex",
+    "placeholder",
+    "hint",
+    "label",
+    "title",
+    "policy",
+    "_mode",
+    "_arn",
+    "tokeniz",
+    "endpoint",
+    "_env",
+    "env_",
+    "_var",
+    "_ref",
+    "version",
+    "_id",
+)
+
+
+def is_identifier(secret: str) -> bool:
+    """A name, path or attribute access: `GITHUB_TOKEN`, `x-access-token`, `cfg.db.password`."""
+    return IDENTIFIER.match(secret) is not None
+
+
+def is_weak_shape(secret: str) -> bool:
+    """Generic values need two kinds of characters (or length): one word is not a secret."""
+    kinds = sum(
+        (
+            any(c.islower() for c in secret),
+            any(c.isupper() for c in secret),
+            any(c.isdigit() for c in secret),
+            any(not c.isalnum() for c in secret),
+        )
+    )
+    return kinds < 2 and len(secret) < 20
+
+
+def describes_secret(line_before: str) -> bool:
+    """`password_hash = "..."`, `token_type: "..."`: the key says the value is not the secret."""
+    key = ASSIGNED_KEY.search(line_before[-200:])
+    if key is None:
+        return False
+    name = key.group(1).lower()
+    return any(word in name for word in DESCRIBING_KEYS)
+
+
+def generic_false_positive(secret: str, line_before: str) -> bool:
+    """Every extra check generic rules get: shape, the key's meaning, lookups, ids."""
+    return (
+        is_identifier(secret)
+        or is_weak_shape(secret)
+        or describes_secret(line_before)
+        or is_reference_or_id(secret, line_before)
+    )
+
+
 def is_reference_or_id(secret: str, line_before: str) -> bool:
     """Generic rules: the value is looked up elsewhere, or named like an id (`user_id = ...`)."""
     return is_reference(line_before) or is_likely_id_string(secret, line_before + secret)
