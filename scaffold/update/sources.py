@@ -110,6 +110,17 @@ def is_git_url(spec: str) -> bool:
     return bool(_URL_RE.match(spec))
 
 
+def git_remote(url: str) -> str:
+    """A Copier template URL as git understands it (`git+` prefix and gh:/gl: aliases resolved)."""
+    if url.startswith("git+"):
+        return url[4:]
+    for alias, host in (("gh:", "https://github.com/"), ("gl:", "https://gitlab.com/")):
+        if url.startswith(alias):
+            rest = url[len(alias) :].lstrip("/")
+            return f"{host}{rest}" if rest.endswith(".git") else f"{host}{rest}.git"
+    return url
+
+
 def _version_tags(lines: list[str]) -> list[tuple[Version, str]]:
     tags: list[tuple[Version, str]] = []
     for tag in lines:
@@ -129,7 +140,7 @@ def latest_version_tag(tags: list[str], *, prereleases: bool = False) -> str | N
 def remote_tags(url: str) -> list[str]:
     """Tag names of a git repository (local path or URL), without fetching its objects."""
     cwd = Path.cwd() if Path.cwd().is_dir() else Path("/")
-    proc = run_git(cwd, "ls-remote", "--tags", "--refs", "--", url, check=False)
+    proc = run_git(cwd, "ls-remote", "--tags", "--refs", "--", git_remote(url), check=False)
     if proc.returncode != 0:
         detail = proc.stderr.decode(errors="replace").strip().splitlines()
         reason = detail[-1] if detail else "unreachable"
@@ -156,6 +167,8 @@ def resolve_template(spec: str | None) -> TemplateSource:
         spec = configured_template_spec()
         if spec is None:
             return packaged_template_source()
+    if spec.startswith("file://"):  # a local repository: same checks as a plain path
+        spec = spec.removeprefix("file://")
     if is_git_url(spec):
         url = spec
     else:

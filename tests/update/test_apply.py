@@ -201,3 +201,20 @@ def test_refuses_non_repositories(tmp_path: Path) -> None:
     repo.commit("init", {"a.txt": "a\n"})
     with pytest.raises(RepositoryError, match=r"no \.copier-answers\.yml"):
         update_project(repo.path, UpdateOptions())
+
+
+def test_url_template_and_monorepo_subproject(tmp_path: Path) -> None:
+    template = template_repo(tmp_path / "template", [("v1.0.0", V1_FILES)])
+    mono = GitRepo.init(tmp_path / "mono")
+    mono.commit("root", {"README.md": "monorepo\n"})
+    from copier import run_copy
+
+    url = f"git+file://{template.path}"
+    run_copy(url, str(mono.path / "services" / "api"), vcs_ref="v1.0.0", defaults=True, quiet=True)
+    mono.commit("add api")
+    release_v2(template)
+    outcome = update_project(mono.path / "services" / "api", UpdateOptions(trust=True))
+    assert outcome.result == "updated"
+    assert "services/api/CHANGELOG.md" in outcome.added
+    assert answers(mono.path / "services" / "api")["_src_path"] == url
+    assert (mono.path / "README.md").read_text(encoding="utf-8") == "monorepo\n"

@@ -127,10 +127,21 @@ def test_resolve_uses_user_config(tmp_path: Path) -> None:
     assert sources.resolve_template(None).ref == "v4.0.0"
 
 
-def test_resolve_file_url(tmp_path: Path) -> None:
+def test_resolve_file_url_is_a_local_path(tmp_path: Path) -> None:
     repo = template_repo(tmp_path / "t", [("v1.0.0", V1_FILES)])
     source = sources.resolve_template(f"file://{repo.path}")
-    assert source.ref == "v1.0.0" and source.url.startswith("file://")
+    assert source == sources.TemplateSource(str(repo.path.resolve()), "v1.0.0", "1.0.0")
+    repo.write("template/x.txt", "uncommitted\n")
+    with pytest.raises(UsageError, match="uncommitted changes"):
+        sources.resolve_template(f"file://{repo.path}")
+
+
+def test_resolve_copier_style_url(tmp_path: Path) -> None:
+    repo = template_repo(tmp_path / "t", [("v1.0.0", V1_FILES), ("v1.1.0", {"template/x": "x"})])
+    source = sources.resolve_template(f"git+file://{repo.path}")
+    assert (source.url, source.ref) == (f"git+file://{repo.path}", "v1.1.0")
+    assert sources.git_remote("gh:acme/tpl") == "https://github.com/acme/tpl.git"
+    assert sources.git_remote("gl:acme/tpl.git") == "https://gitlab.com/acme/tpl.git"
 
 
 @pytest.mark.parametrize(
@@ -160,7 +171,7 @@ def test_resolve_refuses_bad_sources(tmp_path: Path, setup: str, message: str) -
 
 def test_resolve_unreachable_url() -> None:
     with pytest.raises(UsageError, match="cannot be read"):
-        sources.resolve_template("file:///nonexistent/template.git")
+        sources.resolve_template("git+file:///nonexistent/template.git")
 
 
 def test_cli_free_import_is_cheap() -> None:
