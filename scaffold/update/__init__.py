@@ -1,0 +1,1 @@
+"""Template lifecycle: versioned template sources, safe `scaffold update`, drift checks."""

@@ -89,7 +89,7 @@ def _run_copier(path: Path, options: UpdateOptions, stderr: io.StringIO) -> None
         run_update(str(path), **kwargs)
 
 
-def cache_tags(url: str, cache: TagCache | None) -> list[str]:
+def _known_tags(url: str, cache: TagCache | None) -> list[str]:
     return (cache or TagCache()).get(url)
 
 
@@ -144,7 +144,7 @@ def update_project(
             path, project.src_path, project.version, project.version, "up-to-date", (), ()
         )
     relocated = packaged_repo_elsewhere(project.src_path)
-    if relocated and project.commit and project.commit not in cache_tags(url, cache):
+    if relocated and project.commit and project.commit not in _known_tags(url, cache):
         raise UsageError(
             f"{path} was generated from template {project.commit} on another machine, and this "
             f"machine's scaffold has never had that version; update it where that version is "
