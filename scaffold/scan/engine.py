@@ -33,6 +33,7 @@ from scaffold.scan.model import (
     Severity,
     Skipped,
     SourceKind,
+    redact,
 )
 from scaffold.scan.pool import ChunkResult, ChunkScanner, Hit, Matcher
 from scaffold.scan.provenance import (
@@ -219,7 +220,12 @@ def _findings(
                 kept.append((hit, match))
     blobs = {hit.oid for hit, _ in kept if hit.kind == "blob"}
     commits = {hit.oid for hit, _ in kept if hit.kind == "commit"}
-    places = introductions(git, blobs)
+    # a token pasted into a commit message would otherwise show in every finding from that commit
+    pasted = {m.secret for hit in hits if hit.kind == "commit" for m in hit.matches}
+    places = {
+        blob: [_scrubbed(p, pasted) for p in found]
+        for blob, found in introductions(git, blobs).items()
+    }
     at_head = head_blobs(git) if blobs else frozenset()
     commit_places = _commit_places(git, commits)
     introducing = sorted({p[0].commit for p in places.values() if p} | set(commit_places))
@@ -235,7 +241,7 @@ def _findings(
     for hit, match in kept:
         if hit.kind == "commit":
             place = commit_places.get(hit.oid)
-            prov: tuple[Provenance, ...] = (place,) if place else ()
+            prov: tuple[Provenance, ...] = (_scrubbed(place, pasted),) if place else ()
             in_head = from_head[hit.oid]
             source = SourceKind.COMMIT_MESSAGE
         else:
@@ -255,6 +261,14 @@ def _findings(
             )
         )
     return tuple(findings), suppressed
+
+
+def _scrubbed(place: Provenance, secrets: set[str]) -> Provenance:
+    summary = place.summary
+    for secret in secrets:
+        if secret in summary:
+            summary = summary.replace(secret, redact(secret))
+    return replace(place, summary=summary) if summary != place.summary else place
 
 
 def _commit_places(git: LockedGit, commits: set[str]) -> dict[str, Provenance]:

@@ -174,3 +174,16 @@ def test_subprocess_never_shows_a_traceback(tmp_path: Path) -> None:
     assert proc.stderr.decode().splitlines() == [
         f"error: {tmp_path / 'missing'}: no such file or directory"
     ]
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "json", "sarif", "baseline"])
+def test_no_format_leaks_a_secret_without_show_secrets(
+    repo: GitRepo, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_file, in_message = expand("{{github:ghp}}", 31), expand("{{github:ghp}}", 32)
+    repo.commit(f"ci: use {in_message}", {"ci.env": f"GITHUB_TOKEN={in_file}\n"})
+    assert scan(str(repo.path), "--format", fmt, "--no-baseline") == 1
+    captured = capsys.readouterr()
+    for secret in (in_file, in_message):
+        assert secret not in captured.out
+        assert secret not in captured.err
