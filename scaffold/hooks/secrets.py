@@ -113,3 +113,41 @@ def _finding(match: Match, rule: RuleInfo, staged: StagedFile, root: Path) -> Fi
 
 def _unknown(match: Match) -> RuleInfo:
     return RuleInfo(match.rule_id, match.rule_id, "unknown", Severity.HIGH, "Revoke and rotate it.")
+
+
+MESSAGE_NAME = "commit message"
+
+
+def message_text(raw: bytes) -> bytes:
+    """The message git will record: its `#` comment lines blanked (line numbers kept)."""
+    return b"\n".join(b"" if line.startswith(b"#") else line for line in raw.split(b"\n"))
+
+
+def scan_message(start: Path, raw: bytes, options: StagedScanOptions) -> ScanResult:
+    """Findings in a commit message about to be recorded (the commit-msg hook)."""
+    started = time.monotonic()
+    root = repository_root(start)
+    suppresses = None
+    if options.baseline is not None:
+        from scaffold.report.baseline import Baseline
+
+        suppresses = Baseline.load(options.baseline).suppresses
+    detector = _detector(options)
+    infos = {info.id: info for info in detector.ruleset.infos()}
+    findings: list[Finding] = []
+    suppressed = 0
+    place = Provenance(commit="", path=MESSAGE_NAME, author_name="", author_email="", date="")
+    for match in detector.scan(message_text(raw)):
+        if suppresses is not None and suppresses(match):
+            suppressed += 1
+            continue
+        rule = infos.get(match.rule_id) or _unknown(match)
+        findings.append(Finding(match, rule, SourceKind.COMMIT_MESSAGE, "", root.name, (place,)))
+    return ScanResult(
+        repository=root.name,
+        findings=tuple(findings),
+        rules=detector.ruleset.infos(),
+        stats=ScanStats(0, len(raw), 1, round(time.monotonic() - started, 3)),
+        suppressed=suppressed,
+        extra={"engine": detector.engine_name, "scope": "commit-message"},
+    )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from scaffold.errors import EXIT_FINDINGS, EXIT_OK, guarded
+from scaffold.hooks.secrets import StagedScanOptions
 from scaffold.scan.model import ScanResult, redact
 
 HOOK_ID = "scaffold-secrets"
@@ -39,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--update-baseline",
         action="store_true",
         help="add the staged findings to the baseline as accepted, instead of blocking",
+    )
+    parser.add_argument(
+        "--commit-msg",
+        action="store_true",
+        help="scan the commit message file given as the only file name (commit-msg stage)",
     )
     parser.add_argument("--show-secrets", action="store_true", help="print secrets in full")
     parser.add_argument(
@@ -84,7 +90,7 @@ def render(result: ScanResult, out: TextIO, *, show_secrets: bool, baseline: str
 
 def run(args: argparse.Namespace) -> int:
     from scaffold.hooks.gitcmd import repository_root
-    from scaffold.hooks.secrets import StagedScanOptions, default_baseline, scan_staged
+    from scaffold.hooks.secrets import default_baseline, scan_staged
 
     root = repository_root(Path.cwd())
     baseline: Path | None = None
@@ -100,7 +106,10 @@ def run(args: argparse.Namespace) -> int:
         max_size=args.max_size,
         engine=args.engine,
     )
-    result = scan_staged(root, options)
+    if args.commit_msg:
+        result = _scan_message_file(root, args.filenames, options)
+    else:
+        result = scan_staged(root, options)
     for skipped in result.skipped:
         print(f"{HOOK_ID}: not scanned: {skipped.path} ({skipped.reason})", file=sys.stderr)
     if args.update_baseline:
@@ -115,6 +124,19 @@ def run(args: argparse.Namespace) -> int:
     shown = baseline.name if baseline is not None else ".secrets.baseline"
     render(result, sys.stdout, show_secrets=args.show_secrets, baseline=shown)
     return EXIT_FINDINGS
+
+
+def _scan_message_file(root: Path, names: Sequence[str], options: StagedScanOptions) -> ScanResult:
+    from scaffold.errors import UsageError
+    from scaffold.hooks.secrets import scan_message
+
+    if len(names) != 1:
+        raise UsageError("--commit-msg needs exactly one file name: the commit message file")
+    try:
+        raw = Path(names[0]).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read commit message {names[0]}: {exc.strerror}") from None
+    return scan_message(root, raw, options)
 
 
 def _from_root(root: Path, names: Sequence[str]) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ OWN: dict[str, Any] = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_tex
 def test_published_ids_are_the_documented_ones() -> None:
     assert [h["id"] for h in HOOKS] == [
         "scaffold-secrets",
+        "scaffold-secrets-commit-msg",
         "forbid-env-files",
         "check-workflow-credentials",
         "check-oidc-trust-policy",
@@ -34,12 +35,15 @@ def test_published_ids_are_the_documented_ones() -> None:
 @pytest.mark.parametrize("hook", HOOKS, ids=lambda h: str(h["id"]))
 def test_each_hook_is_a_console_script_and_a_thin_entry(hook: dict[str, Any]) -> None:
     assert hook["language"] == "python"
-    target = SCRIPTS[hook["entry"]]
-    module = target.split(":")[0]
-    thin = ROOT / "hooks" / (hook["id"].replace("-", "_") + ".py")
+    script, *options = hook["entry"].split()
+    module = SCRIPTS[script].split(":")[0]
+    thin = ROOT / "hooks" / (script.removeprefix("scaffold-").replace("-", "_") + ".py")
+    if script == "scaffold-secrets":
+        thin = ROOT / "hooks" / "scaffold_secrets.py"
     assert f"from {module} import main" in thin.read_text(encoding="utf-8")
     local = {h["id"]: h for repo in OWN["repos"] for h in repo["hooks"]}[hook["id"]]
-    assert local["entry"] == f"python -m hooks.{thin.stem}"
+    assert local["entry"] == " ".join([f"python -m hooks.{thin.stem}", *options])
+    assert local.get("stages") == hook.get("stages")
     assert local.get("files") == hook.get("files")
     proc = subprocess.run(
         [sys.executable, "-m", f"hooks.{thin.stem}", "--help"],

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT_PARTS = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "scaffold", "templates")
 HOOK_IDS = (
     "scaffold-secrets",
+    "scaffold-secrets-commit-msg",
     "forbid-env-files",
     "check-workflow-credentials",
     "check-oidc-trust-policy",
@@ -109,21 +110,21 @@ def hooks_config() -> Iterator[str]:
 @pytest.fixture
 def project(repo: GitRepo, hooks_config: str) -> GitRepo:
     repo.commit("start", {".pre-commit-config.yaml": hooks_config, "README.md": "demo\n"})
-    installed = _pre_commit(repo.path, "install")
+    installed = _pre_commit(repo.path, "install", "-t", "pre-commit", "-t", "commit-msg")
     assert installed.returncode == 0, installed.stderr
     built = _pre_commit(repo.path, "install-hooks")  # slow only the first time: cached
     assert built.returncode == 0, built.stdout + built.stderr
     return repo
 
 
-def commit(repo: GitRepo, files: dict[str, str]) -> tuple[bool, str]:
+def commit(repo: GitRepo, files: dict[str, str], message: str = "change") -> tuple[bool, str]:
     """Stage files and `git commit` with the hooks; (recorded?, what the user saw)."""
     for name, content in files.items():
         repo.write(name, content)
     git(repo.path, "add", "-A")
     before = repo.head()
     proc = subprocess.run(
-        ["git", "commit", "-m", "change"],
+        ["git", "commit", "-m", message],
         cwd=repo.path,
         input=b"",
         capture_output=True,
@@ -215,3 +216,11 @@ def test_wildcard_trust_policy_blocked(project: GitRepo) -> None:
     recorded, output = commit(project, {"iam/trust.json": json.dumps(policy, indent=2)})
     assert not recorded
     assert "iam/trust.json:15: [wildcard-sub]" in output
+
+
+def test_secret_in_commit_message_blocked(project: GitRepo) -> None:
+    token = github_token(6)
+    recorded, output = commit(project, {"notes.md": "ok\n"}, message=f"debug with {token}")
+    assert not recorded
+    assert "commit message:1:12  github-pat-classic  ghp_…[40 chars]" in output
+    assert token not in output

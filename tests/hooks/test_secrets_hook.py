@@ -166,3 +166,19 @@ def test_names_relative_to_a_subdirectory(repo: GitRepo, monkeypatch: pytest.Mon
     monkeypatch.chdir(repo.path / "pkg")
     assert main(["mod.py"]) == 1
     assert main(["../README.md"]) == 0
+
+
+def test_commit_message_hook(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = github_token(5)
+    message = repo.path / ".git" / "COMMIT_EDITMSG"
+    message.write_text(f"Fix login\n\nused {token} to test\n# {github_token(6)}\n", "utf-8")
+    assert run_hook(repo, monkeypatch, "--commit-msg", ".git/COMMIT_EDITMSG") == 1
+    out = capsys.readouterr().out
+    assert "  commit message:3:6  github-pat-classic  ghp_…[40 chars]" in out
+    assert "commit message:4" not in out  # git drops `#` lines: not recorded, not reported
+    message.write_text("Fix login\n\nrotated the token\n", "utf-8")
+    assert run_hook(repo, monkeypatch, "--commit-msg", ".git/COMMIT_EDITMSG") == 0
+    assert run_hook(repo, monkeypatch, "--commit-msg") == 2
+    assert "exactly one file name" in capsys.readouterr().err
