@@ -182,3 +182,24 @@ def test_cli_free_import_is_cheap() -> None:
     ).stdout
     assert out.strip() == b"False"
     assert shutil.which("git")
+
+
+def test_trust_keeps_existing_copier_settings(tmp_path: Path) -> None:
+    from scaffold.errors import ScaffoldError
+    from scaffold.update.trust import trust_in_copier
+
+    settings = copier_settings_path()
+    write_tree(
+        settings.parent, {settings.name: "defaults:\n  team: payments\ntrust:\n  - gh:acme/\n"}
+    )
+    assert trust_in_copier("/data/scaffold-service") is True
+    assert trust_in_copier("/data/scaffold-service") is False
+    data = yaml.safe_load(settings.read_text(encoding="utf-8"))
+    assert data == {
+        "defaults": {"team": "payments"},
+        "trust": ["gh:acme/", "/data/scaffold-service"],
+    }
+    settings.write_text("trust: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ScaffoldError, match="not valid YAML"):
+        trust_in_copier("/data/scaffold-service")
+    assert settings.read_text(encoding="utf-8") == "trust: [unclosed\n"
