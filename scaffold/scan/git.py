@@ -38,6 +38,8 @@ _NEUTRAL_CONFIG: tuple[tuple[str, str], ...] = (
     ("diff.external", ""),
     ("diff.renames", "false"),
     ("log.showSignature", "false"),
+    ("log.showRoot", "true"),
+    ("diff.relative", "false"),
     ("log.mailmap", "false"),
     ("gpg.program", "false"),
     ("color.ui", "never"),
@@ -59,6 +61,7 @@ def _clean_environment(global_config: Path) -> dict[str, str]:
             "GIT_ATTR_NOSYSTEM": "1",
             "GIT_TERMINAL_PROMPT": "0",
             "GIT_NO_REPLACE_OBJECTS": "1",
+            "GIT_GRAFT_FILE": str(global_config.parent / "no-grafts"),  # history as stored
             "GIT_OPTIONAL_LOCKS": "0",
             "GIT_NO_LAZY_FETCH": "1",
             "GIT_PAGER": "cat",

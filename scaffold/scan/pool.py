@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -89,6 +90,8 @@ _worker: dict[str, object] = {}
 
 
 def _init_worker(git: LockedGit, factory: MatcherFactory) -> None:
+    # Ctrl-C reaches the whole process group; the parent alone decides to stop, and cancels
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker["git"] = git  # a copy sharing the parent's scratch dir; the parent cleans it up
     _worker["matcher"] = factory()
 
@@ -161,5 +164,5 @@ class ChunkScanner:
                 while pending:
                     yield pending.popleft().result()
             finally:
-                for future in pending:
-                    future.cancel()
+                # on Ctrl-C or an error: drop queued chunks, let running ones finish, then exit
+                pool.shutdown(wait=False, cancel_futures=True)

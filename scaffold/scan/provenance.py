@@ -58,6 +58,9 @@ def introductions(git: LockedGit, wanted: set[str]) -> dict[str, list[Provenance
             "--no-ext-diff",
             "--no-color",
             "--no-mailmap",
+            "--root",  # a repository's log.showRoot=false would hide root commits' blobs
+            "--no-relative",
+            "--encoding=UTF-8",
             "-z",
             _FORMAT,
             stderr=errors,

@@ -10,6 +10,7 @@ import pytest
 from scaffold.cli import main
 from scaffold.scan.engine import ScanOptions, scan_repository
 from scaffold.scan.examples import expand
+from scaffold.scan.model import redact
 from tests.gitrepo import GitRepo, git
 
 HOOKS = (
@@ -56,6 +57,12 @@ def arm(repo: GitRepo, marker: Path) -> None:
         "credential.helper": f"!{script}",
         "uploadpack.packObjectsHook": str(script),
         "sequence.editor": str(script),
+        # not programs, but settings that would change what plumbing prints if we obeyed them
+        "log.showRoot": "false",
+        "diff.relative": "true",
+        "diff.renames": "copies",
+        "core.quotePath": "true",
+        "i18n.logOutputEncoding": "UTF-16",
     }
     for key, value in settings.items():
         git(repo.path, "config", key, value)
@@ -64,8 +71,8 @@ def arm(repo: GitRepo, marker: Path) -> None:
 @pytest.fixture
 def hostile(repo: GitRepo, tmp_path: Path) -> tuple[GitRepo, Path]:
     token = expand("{{github:ghp}}", 3)
-    repo.commit("attributes", {".gitattributes": "* filter=evil diff=evil\n"})
-    repo.commit(f"add creds {expand('{{github:ghp}}', 4)}", {"creds.env": f"T={token}\n"})
+    root = {".gitattributes": "* filter=evil diff=evil\n", "créds.env": f"T={token}\n"}
+    repo.commit(f"add creds {expand('{{github:ghp}}', 4)}", root)  # the root commit
     repo.commit("more", {"other.txt": "x\n"})
     marker = tmp_path / "ran.txt"
     arm(repo, marker)
@@ -76,7 +83,12 @@ def test_scan_never_runs_repository_code(hostile: tuple[GitRepo, Path]) -> None:
     repo, marker = hostile
     result = scan_repository(repo.path, ScanOptions(jobs=1))
     assert {f.source.value for f in result.findings} == {"blob", "commit-message"}
-    assert result.findings[0].first is not None  # provenance ran too (git log over history)
+    blob = next(f for f in result.findings if f.source.value == "blob")
+    # provenance ran too (git log over history), unbothered by the repository's settings
+    assert blob.first is not None
+    assert (blob.first.commit, blob.first.path) == (repo.commits[0], "créds.env")
+    pasted = expand("{{github:ghp}}", 4)
+    assert blob.first.summary == f"add creds {redact(pasted)}"  # the pasted token is redacted
     assert not marker.exists(), marker.read_text("utf-8")
 
 
