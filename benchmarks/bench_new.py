@@ -61,6 +61,10 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float
     return elapsed, _children_cpu() - cpu
 
 
+def named(run: int) -> list[str]:
+    return ["--data", f"service_name=bench-{run}"]
+
+
 def summary(name: str, samples: list[tuple[float, float]]) -> str:
     wall = [w for w, _ in samples]
     cpu = [c for _, c in samples]
@@ -82,14 +86,19 @@ def main() -> int:
         data = [arg for pair in args.data for arg in ("--data", pair)]
         scaffold = [sys.executable, "-m", "scaffold", "new", "service", *data]
         first = timed([*scaffold, "svc-first", "--defaults", "--no-hooks"], work, env)
+        # a different service name per run, as in real use (no two services are alike)
         ours = [
-            timed([*scaffold, f"svc-{i}", "--defaults", "--no-hooks"], work, env)
+            timed(
+                [*scaffold, f"svc-{i}", "--defaults", "--no-hooks", *named(i)],
+                work,
+                env,
+            )
             for i in range(args.runs)
         ]
         template = ROOT / "templates" / "service"
         copier = [sys.executable, "-m", "copier", "copy", "--defaults", "--quiet", *data]
         peer = [
-            timed([*copier, str(template), str(work / f"copier-{i}")], work, env)
+            timed([*copier, *named(i), str(template), str(work / f"copier-{i}")], work, env)
             for i in range(args.runs)
         ]
     print(f"first run (versions the packaged template): {first[0]:.3f} s wall")

@@ -61,7 +61,7 @@ def write_baseline(repo: Path) -> None:
     from scaffold.new.baseline import BASELINE
     from scaffold.new.baseline import write_baseline as write
 
-    write(repo, tracked_files(repo))
+    write(repo)
     _git(repo, "add", "--", BASELINE)
 
 

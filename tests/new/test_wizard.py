@@ -226,25 +226,24 @@ def test_missing_answers_without_terminal(tmp_path: Path) -> None:
 
 def test_git_url_template_leaves_checks_to_copier(tmp_path: Path) -> None:
     # a URL's copier.yml is not read up front: Copier's own errors must still be one line
-    # Copier takes a URL as remote when it ends in .git
-    url = tiny_template(tmp_path / "template.git", service_default=None).as_uri()
+    url = "git+" + tiny_template(tmp_path / "template", service_default=None).as_uri()
     dest = tmp_path / "svc"
     with pytest.raises(UsageError, match=r"^no answer for service_name .*--data service_name="):
         create_service(request(dest, url))
     with pytest.raises(UsageError, match=r"^invalid answer for service_name: use lowercase"):
         create_service(request(dest, url, data={"service_name": "No"}))
-    assert siblings(dest) == ["template.git"]
+    assert siblings(dest) == ["template"]
     made = create_service(request(dest, url, data={"service_name": "url"}))
     assert made.template_version == "1.0.0"
     assert_committed_repo(dest)
     assert yaml.safe_load((dest / ".copier-answers.yml").read_text("utf-8"))["_src_path"] == url
 
 
-def test_url_copier_cannot_use_is_one_line(tmp_path: Path) -> None:
-    url = tiny_template(tmp_path / "template").as_uri()  # no .git suffix: Copier refuses it
-    with pytest.raises(UsageError, match=r"^cannot generate from the template: "):
-        create_service(request(tmp_path / "svc", url))
-    assert siblings(tmp_path / "svc") == ["template"]
+def test_copier_errors_not_about_answers_say_so() -> None:
+    from scaffold.new.generate import _answer_error
+
+    message = _answer_error(ValueError("Local template must be a directory.")).message
+    assert message == "cannot generate from the template: Local template must be a directory."
 
 
 def test_non_empty_destination_is_untouched_without_force(tmp_path: Path, template: Path) -> None:
