@@ -170,8 +170,14 @@ def _scan(
             )
     name = display_name(info)
     by_id = {rule.id: rule for rule in rules}
-    findings, suppressed = _findings(git, hits, name, rules_by_id=by_id, suppress=suppress)
-    skipped = _name_skipped(git, inventory.skipped + counts.skipped)
+    kept, suppressed = _unsuppressed(hits, suppress)
+    all_skipped = inventory.skipped + counts.skipped
+    # one history walk names both the matched blobs and the skipped ones
+    wanted = {hit.oid for hit, _ in kept if hit.kind == "blob"}
+    wanted |= {s.object_id for s in all_skipped if not s.path}
+    places = introductions(git, wanted)
+    findings = _findings(git, hits, kept, places, name, rules_by_id=by_id)
+    skipped = _name_skipped(all_skipped, places)
     stats = ScanStats(
         blobs_scanned=counts.blobs,
         bytes_scanned=counts.bytes,
@@ -202,14 +208,10 @@ def _add(total: ChunkResult, chunk: ChunkResult) -> ChunkResult:
     )
 
 
-def _findings(
-    git: LockedGit,
-    hits: list[Hit],
-    repository: str,
-    *,
-    rules_by_id: dict[str, RuleInfo],
-    suppress: Suppressor | None,
-) -> tuple[tuple[Finding, ...], int]:
+def _unsuppressed(
+    hits: list[Hit], suppress: Suppressor | None
+) -> tuple[list[tuple[Hit, Match]], int]:
+    """Matches the baseline does not know, and how many it knew."""
     suppressed = 0
     kept: list[tuple[Hit, Match]] = []
     for hit in hits:
@@ -218,13 +220,26 @@ def _findings(
                 suppressed += 1
             else:
                 kept.append((hit, match))
+    return kept, suppressed
+
+
+def _findings(
+    git: LockedGit,
+    hits: list[Hit],
+    kept: list[tuple[Hit, Match]],
+    introduced: dict[str, list[Provenance]],
+    repository: str,
+    *,
+    rules_by_id: dict[str, RuleInfo],
+) -> tuple[Finding, ...]:
     blobs = {hit.oid for hit, _ in kept if hit.kind == "blob"}
     commits = {hit.oid for hit, _ in kept if hit.kind == "commit"}
     # a token pasted into a commit message would otherwise show in every finding from that commit
     pasted = {m.secret for hit in hits if hit.kind == "commit" for m in hit.matches}
     places = {
         blob: [_scrubbed(p, pasted) for p in found]
-        for blob, found in introductions(git, blobs).items()
+        for blob, found in introduced.items()
+        if blob in blobs
     }
     at_head = head_blobs(git) if blobs else frozenset()
     commit_places = _commit_places(git, commits)
@@ -260,7 +275,7 @@ def _findings(
                 in_head=in_head,
             )
         )
-    return tuple(findings), suppressed
+    return tuple(findings)
 
 
 def _scrubbed(place: Provenance, secrets: set[str]) -> Provenance:
@@ -283,12 +298,12 @@ def _unknown_rule(rule_id: str) -> RuleInfo:
     return RuleInfo(rule_id, rule_id, "unknown", Severity.MEDIUM, "")
 
 
-def _name_skipped(git: LockedGit, skipped: tuple[Skipped, ...]) -> tuple[Skipped, ...]:
+def _name_skipped(
+    skipped: tuple[Skipped, ...], introduced: dict[str, list[Provenance]]
+) -> tuple[Skipped, ...]:
     """Give skipped blobs the path they had where they were introduced."""
-    wanted = {s.object_id for s in skipped if not s.path}
-    places = introductions(git, wanted) if wanted else {}
     named = []
     for item in skipped:
-        first = places.get(item.object_id)
+        first = introduced.get(item.object_id)
         named.append(replace(item, path=first[0].path) if first and not item.path else item)
     return tuple(named)
