@@ -46,11 +46,7 @@ def write_report(
     else:
         from scaffold.report import REPORTERS
 
-        reporter = REPORTERS.get(fmt)
-        if reporter is None and fmt == "html":
-            from scaffold.report.html import report as reporter
-        assert reporter is not None
-        reporter(results, buffer, show_secrets=False)
+        REPORTERS[fmt](results, buffer, show_secrets=False)
     if output is None:
         sys.stdout.write(buffer.getvalue())
         sys.stdout.flush()
