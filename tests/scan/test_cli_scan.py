@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -187,3 +188,27 @@ def test_no_format_leaks_a_secret_without_show_secrets(
     for secret in (in_file, in_message):
         assert secret not in captured.out
         assert secret not in captured.err
+
+
+def test_progress_on_a_terminal_keeps_the_report_clean(
+    leaky: tuple[GitRepo, str], tmp_path: Path
+) -> None:
+    """With stderr on a terminal the progress bar runs; the report file is unaffected."""
+    import pexpect
+
+    repo, secret = leaky
+    target = tmp_path / "out.json"
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "scaffold", "scan", str(repo.path), "--format", "json", "--output", str(target)],
+        timeout=60,
+        env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1, child.before
+    shown = child.before or b""
+    assert b"scanning" in shown  # the bar was drawn on the terminal
+    assert b"Traceback" not in shown
+    assert json.loads(target.read_text("utf-8"))["summary"]["findings"] == 1
+    assert secret not in target.read_text("utf-8")
