@@ -87,7 +87,11 @@ def initial_commit(repo: Path) -> str:
 
 def install_hooks(repo: Path) -> Path:
     """`pre-commit install` with this Python's pre-commit; returns the hook script's path."""
-    _run(repo, [sys.executable, "-m", "pre_commit", "install"], "pre-commit install")
+    try:
+        _run(repo, [sys.executable, "-m", "pre_commit", "install"], "pre-commit install")
+    except ScaffoldError as exc:
+        # e.g. a global core.hooksPath, which pre-commit refuses to override
+        raise ScaffoldError(f"{exc.message} (pass --no-hooks to skip installing hooks)") from exc
     hook = repo / ".git" / "hooks" / "pre-commit"
     if not hook.is_file():
         raise ScaffoldError("pre-commit install did not create .git/hooks/pre-commit")

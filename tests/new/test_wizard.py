@@ -344,6 +344,21 @@ def test_template_with_secret_is_refused(tmp_path: Path) -> None:
     assert siblings(dest) == ["leaky"]
 
 
+def test_hooks_refused_by_git_config_leave_nothing(
+    tmp_path: Path, template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "hookspath.gitconfig"
+    config.write_text(
+        "[user]\n\tname = T\n\temail = t@example.com\n[core]\n\thooksPath = /somewhere\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    dest = tmp_path / "svc"
+    with pytest.raises(ScaffoldError, match=r"pre-commit install failed: .*hooksPath.*--no-hooks"):
+        create_service(request(dest, template, hooks=True))
+    assert siblings(dest) == ["hookspath.gitconfig", "template"]
+
+
 def test_hooks_are_installed(tmp_path: Path, template: Path) -> None:
     dest = tmp_path / "svc"
     made = create_service(request(dest, template, hooks=True))
