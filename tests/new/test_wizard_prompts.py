@@ -123,3 +123,25 @@ def test_input_ending_mid_questions_is_one_clear_error(tmp_path: Path, template:
     with typed(ENTER), pytest.raises(UsageError, match="no terminal to ask questions on"):
         create_service(interactive(dest, template))
     assert siblings(dest) == ["template"]
+
+
+@pytest.mark.slow
+def test_real_template_prompts(tmp_path: Path) -> None:
+    dest = tmp_path / "orders"
+    keys = "".join(
+        [
+            CLEAR + "orders" + ENTER,  # service_name
+            CLEAR + "Takes and tracks orders" + ENTER,  # description
+            ENTER * 40,  # every other question keeps its default, then the confirmation
+        ]
+    )
+    seen: list[Mapping[str, Any]] = []
+    request = ServiceRequest(dest=dest, interactive=True, hooks=False, cwd=tmp_path)
+    with typed(keys):
+        made = create_service(request, confirm=confirm_with(seen))
+    assert list(seen[0])[:2] == ["service_name", "description"]
+    assert made.answers["service_name"] == "orders"
+    assert made.answers["description"] == "Takes and tracks orders"
+    assert made.answers["repo_name"] == "orders", "defaults rendered from earlier answers"
+    assert (dest / "src" / "orders").is_dir()
+    assert_committed_repo(dest)
