@@ -218,3 +218,25 @@ def test_no_tty_and_missing_answers_fail_fast(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr.decode()
     assert answers_of(dest)["service_name"] == "piped"
     assert git(dest, "status", "--porcelain") == ""
+
+
+def test_file_tree_lists_directories_first() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from scaffold.cli.new import file_tree
+
+    out = StringIO()
+    console = Console(file=out, width=60, color_system=None)
+    console.print(file_tree("svc", ("README.md", "src/svc/app.py", ".gitignore", "docs/a.md")))
+    assert out.getvalue() == (
+        "svc/\n"
+        "├── docs/\n"
+        "│   └── a.md\n"
+        "├── src/\n"
+        "│   └── svc/\n"
+        "│       └── app.py\n"
+        "├── .gitignore\n"
+        "└── README.md\n"
+    )
