@@ -69,11 +69,14 @@ def move_into_place(staging: Path, dest: Destination) -> None:
         aside = Path(
             tempfile.mkdtemp(prefix=f".{dest.path.name}.replaced-", dir=dest.staging_parent)
         )
-        _move_entries(dest.path, aside)
+        old_set_aside = False
         try:
+            _move_entries(dest.path, aside)
+            old_set_aside = True
             _move_entries(staging, dest.path)
         except OSError:
-            _move_entries(dest.path, staging)
+            if old_set_aside:  # some new entries arrived: send them back first
+                _move_entries(dest.path, staging)
             _move_entries(aside, dest.path)
             os.rmdir(aside)
             raise

@@ -367,3 +367,37 @@ def test_hooks_are_installed(tmp_path: Path, template: Path) -> None:
     assert "pre-commit" in hook.read_text(encoding="utf-8")
     assert os.access(hook, os.X_OK)
     assert_committed_repo(dest)
+
+
+@pytest.mark.parametrize("fail_at", [1, 3, 5])
+def test_failed_swap_restores_the_destination(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int
+) -> None:
+    # a fault injected into the Nth rename: while old entries move aside (1), or new ones in
+    from scaffold.new import install
+
+    dest = tmp_path / "svc"
+    dest.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (dest / name).write_text("old " + name, encoding="utf-8")
+    target = check_destination(dest, force=True)
+    staging = install.make_staging(target)
+    for name in ("x.txt", "y.txt", "z.txt"):
+        (staging / name).write_text("new " + name, encoding="utf-8")
+    real_rename = os.rename
+    calls = {"n": 0}
+
+    def flaky_rename(src: object, dst: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == fail_at:
+            raise OSError(5, "Input/output error")
+        real_rename(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "rename", flaky_rename)
+    with pytest.raises(OSError):
+        install.move_into_place(staging, target)
+    monkeypatch.undo()
+    assert sorted(p.name for p in dest.iterdir()) == ["a.txt", "b.txt"]
+    assert (dest / "a.txt").read_text(encoding="utf-8") == "old a.txt"
+    assert sorted(p.name for p in staging.iterdir()) == ["x.txt", "y.txt", "z.txt"]
+    assert not any(p.name.startswith(".svc.replaced-") for p in tmp_path.iterdir())
