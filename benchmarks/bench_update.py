@@ -3,8 +3,9 @@
 Generates --repos projects from scaffold's packaged template (versioned into an isolated data
 dir), commits each, then times fresh `python -m scaffold update --check DIR` processes: once
 with every project up to date (exit 0) and once after a newer template version is tagged
-(exit 1). If the packaged template changes while the projects are generated (a source checkout being
-edited), the first check already reports them behind a `+local` version: that is correct.
+(exit 1). The packaged template is frozen (copied) at the start and every process uses that
+copy, so edits to a source checkout during the run cannot make projects "behind" a `+local`
+version.
 The peer is what Copier alone offers: `copier update --pretend --defaults` in each
 project (a dry-run update), timed on --peer-repos projects and reported per repository.
 
@@ -60,14 +61,31 @@ def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[f
     return elapsed, proc.returncode, proc.stdout.decode(errors="replace")
 
 
+# Every child process runs with sources.packaged_template_dir pointing at the frozen copy.
+FROZEN = """
+import os
+from pathlib import Path
+from scaffold.update import sources
+sources.packaged_template_dir = lambda: Path(os.environ["BENCH_FROZEN_TEMPLATE"])
+"""
+
+
+def freeze_template(home: Path, env: dict[str, str]) -> None:
+    from scaffold.update.sources import packaged_template_dir
+
+    frozen = home / "frozen" / "service"
+    shutil.copytree(packaged_template_dir(), frozen, ignore=shutil.ignore_patterns("__pycache__"))
+    env["BENCH_FROZEN_TEMPLATE"] = str(frozen)
+
+
 def build_projects(org: Path, count: int, env: dict[str, str]) -> None:
     """Generate `count` committed projects from the packaged template (in a child process)."""
-    code = f"""
+    code = (
+        FROZEN
+        + f"""
 import subprocess, sys
-from pathlib import Path
 from copier import run_copy
-from scaffold.update.sources import packaged_template_source
-source = packaged_template_source()
+source = sources.packaged_template_source()
 for i in range({count}):
     dest = Path(sys.argv[1]) / f"svc-{{i:03d}}"
     run_copy(source.url, str(dest), vcs_ref=source.ref, defaults=True, quiet=True,
@@ -75,21 +93,22 @@ for i in range({count}):
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "--no-verify", "-m", "generated"]):
         subprocess.run(["git", *args], cwd=dest, input=b"", check=True, capture_output=True)
 """
+    )
     subprocess.run([sys.executable, "-c", code, str(org)], env=env, input=b"", check=True)
 
 
 def release_newer_template(home: Path, env: dict[str, str]) -> None:
     """Tag a newer template version in the local repository, as a scaffold upgrade would."""
-    code = """
+    code = (
+        FROZEN
+        + """
 import shutil, sys
-from pathlib import Path
-from scaffold.update.sources import local_template_repo, packaged_template_dir
-from scaffold.update.sources import template_source_from_dir
 newer = Path(sys.argv[1]) / "service"
-shutil.copytree(packaged_template_dir(), newer, ignore=shutil.ignore_patterns("__pycache__"))
+shutil.copytree(sources.packaged_template_dir(), newer)
 (newer / "template" / "UPGRADED.md").write_text("new in 99.0.0\\n", encoding="utf-8")
-print(template_source_from_dir(newer, "99.0.0", local_template_repo()).ref)
+sources.template_source_from_dir(newer, "99.0.0", sources.local_template_repo())
 """
+    )
     subprocess.run(
         [sys.executable, "-c", code, str(home / "newer")], env=env, input=b"", check=True
     )
@@ -97,7 +116,8 @@ print(template_source_from_dir(newer, "99.0.0", local_template_repo()).ref)
 
 def timed_checks(org: Path, env: dict[str, str], runs: int) -> tuple[list[float], int, str]:
     """Wall times of `runs` fresh processes, the exit code and the status counts of the last."""
-    cmd = [sys.executable, "-m", "scaffold", "update", "--check", "--format", "json", str(org)]
+    main = FROZEN + "import sys; from scaffold.cli import main; sys.exit(main(sys.argv[1:]))"
+    cmd = [sys.executable, "-c", main, "update", "--check", "--format", "json", str(org)]
     times: list[float] = []
     code, out = 0, "{}"
     for _ in range(runs):
@@ -116,6 +136,7 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="bench-update-"))
     try:
         env = isolated_env(home)
+        freeze_template(home, env)
         org = home / "org"
         org.mkdir()
         start = time.perf_counter()
