@@ -369,11 +369,11 @@ def test_hooks_are_installed(tmp_path: Path, template: Path) -> None:
     assert_committed_repo(dest)
 
 
-@pytest.mark.parametrize("fail_at", [1, 3, 5])
+@pytest.mark.parametrize("fail_at", [1, 2, 3, 5])
 def test_failed_swap_restores_the_destination(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int
 ) -> None:
-    # a fault injected into the Nth rename: while old entries move aside (1), or new ones in
+    # a fault injected into the Nth rename: while old entries move aside (1, 2), or new ones in
     from scaffold.new import install
 
     dest = tmp_path / "svc"
