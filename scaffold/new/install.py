@@ -63,8 +63,14 @@ def move_into_place(staging: Path, dest: Destination) -> None:
     """Put the staged tree at `dest.path`; on any failure the destination is as it was."""
     with _sigint_deferred():
         if not dest.exists:
+            missing = [p for p in dest.path.parents if not p.exists()]  # innermost first
             dest.path.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(staging, dest.path)
+            try:
+                os.rename(staging, dest.path)
+            except OSError:
+                for parent in missing:
+                    parent.rmdir()
+                raise
             return
         aside = Path(
             tempfile.mkdtemp(prefix=f".{dest.path.name}.replaced-", dir=dest.staging_parent)
