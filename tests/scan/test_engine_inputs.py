@@ -175,3 +175,10 @@ def test_progress_reports_every_object(repo: GitRepo) -> None:
     scan_repository(repo.path, ScanOptions(jobs=1), seen.append)
     assert seen[-1].objects_done == seen[-1].objects_total == 5  # 3 blobs + 2 commits
     assert seen[-1].bytes_done > 0
+
+
+def test_small_repository_is_scanned_without_a_pool(repo: GitRepo) -> None:
+    repo.commit("a", {"a.env": f"T={token(15)}\n"})
+    result = scan_repository(repo.path, ScanOptions(jobs=2))
+    assert result.extra["pool"] == "no"
+    assert secrets(result) == {token(15)}
