@@ -19,7 +19,7 @@ from typing import IO
 from scaffold.scan.git import LockedGit, first_line
 from scaffold.scan.model import Skipped
 
-READ_KINDS = (b"blob", b"commit")
+READ_KINDS = (b"blob", b"commit", b"tag")  # tags: annotated tag messages
 
 
 class OidArray:
@@ -61,7 +61,7 @@ class OidArray:
 @dataclass(frozen=True)
 class GitObject:
     oid: str
-    kind: str  # "blob" or "commit"
+    kind: str  # "blob", "commit" or "tag"
     data: bytes
 
 

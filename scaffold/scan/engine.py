@@ -43,6 +43,7 @@ from scaffold.scan.provenance import (
     parse_commit,
     reachable_from_head,
     refs_containing,
+    refs_pointing_at,
 )
 
 DEFAULT_BASELINE = ".secrets.baseline"
@@ -233,9 +234,9 @@ def _findings(
     rules_by_id: dict[str, RuleInfo],
 ) -> tuple[Finding, ...]:
     blobs = {hit.oid for hit, _ in kept if hit.kind == "blob"}
-    commits = {hit.oid for hit, _ in kept if hit.kind == "commit"}
+    commits = {hit.oid for hit, _ in kept if hit.kind != "blob"}
     # a token pasted into a commit message would otherwise show in every finding from that commit
-    pasted = {m.secret for hit in hits if hit.kind == "commit" for m in hit.matches}
+    pasted = {m.secret for hit in hits if hit.kind != "blob" for m in hit.matches}
     places = {
         blob: [_scrubbed(p, pasted) for p in found]
         for blob, found in introduced.items()
@@ -243,18 +244,21 @@ def _findings(
     }
     at_head = head_blobs(git) if blobs else frozenset()
     commit_places = _commit_places(git, commits)
+    tags = {hit.oid for hit, _ in kept if hit.kind == "tag"}
     introducing = sorted({p[0].commit for p in places.values() if p} | set(commit_places))
     # one reachability walk per commit; git does them side by side while we wait
     with ThreadPoolExecutor(max_workers=4) as threads:
         found_refs = threads.map(partial(refs_containing, git), introducing)
         refs = dict(zip(introducing, found_refs, strict=True))
+        # an annotated tag lives in the refs that name it, not in every branch past its commit
+        refs.update({tag: refs_pointing_at(git, tag) for tag in tags})
         ordered = sorted(commits)
         in_history = threads.map(partial(reachable_from_head, git), ordered)
         from_head = dict(zip(ordered, in_history, strict=True))
 
     findings: list[Finding] = []
     for hit, match in kept:
-        if hit.kind == "commit":
+        if hit.kind != "blob":  # a commit's or an annotated tag's message
             place = commit_places.get(hit.oid)
             prov: tuple[Provenance, ...] = (_scrubbed(place, pasted),) if place else ()
             in_head = from_head[hit.oid]

@@ -45,7 +45,7 @@ MatcherFactory = Callable[[], Matcher]
 @dataclass(frozen=True)
 class Hit:
     oid: str
-    kind: str  # "blob" or "commit" (matches in the commit message)
+    kind: str  # "blob", or "commit"/"tag" for matches in a commit or annotated tag message
     matches: tuple[Match, ...]
 
 
@@ -72,8 +72,8 @@ def scan_chunk(git: LockedGit, matcher: Matcher, oids: OidArray) -> ChunkResult:
             skipped.append(item)
             continue
         size += len(item.data)
-        if item.kind == "commit":
-            commits += 1
+        if item.kind in ("commit", "tag"):
+            commits += item.kind == "commit"
             content = parse_commit(item.oid, item.data)[1]
         else:
             blobs += 1

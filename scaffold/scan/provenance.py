@@ -114,8 +114,8 @@ def parse_commit(oid: str, data: bytes) -> tuple[Provenance, bytes, int]:
     offset = len(head) + len(sep)
     name = email = date = ""
     for line in head.split(b"\n"):
-        if line.startswith(b"author "):
-            name, email, date = _person(line[len(b"author ") :])
+        if line.startswith((b"author ", b"tagger ")):  # tags have a tagger, commits an author
+            name, email, date = _person(line.split(b" ", 1)[1])
             break
     summary = message.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
     return Provenance(oid, "", name, email, date, summary), message, offset
@@ -142,6 +142,14 @@ def _person(raw: bytes) -> tuple[str, str, str]:
 def refs_containing(git: LockedGit, commit: str) -> tuple[str, ...]:
     """Every ref (branch, tag, remote, stash) from which `commit` is reachable."""
     proc = git.run("for-each-ref", "--format=%(refname)", f"--contains={commit}", check=False)
+    if proc.returncode != 0:
+        return ()
+    return tuple(decode_path(line) for line in proc.stdout.splitlines() if line)
+
+
+def refs_pointing_at(git: LockedGit, oid: str) -> tuple[str, ...]:
+    """Refs whose value is exactly `oid` (the names of an annotated tag object)."""
+    proc = git.run("for-each-ref", "--format=%(refname)", f"--points-at={oid}", check=False)
     if proc.returncode != 0:
         return ()
     return tuple(decode_path(line) for line in proc.stdout.splitlines() if line)

@@ -182,3 +182,17 @@ def test_small_repository_is_scanned_without_a_pool(repo: GitRepo) -> None:
     result = scan_repository(repo.path, ScanOptions(jobs=2))
     assert result.extra["pool"] == "no"
     assert secrets(result) == {token(15)}
+
+
+def test_annotated_tag_message_is_scanned(repo: GitRepo) -> None:
+    pasted = token(16)
+    repo.commit("a", {"README": "x\n"})
+    git(repo.path, "tag", "-a", "-m", f"release 1.0\n\ndeploy key {pasted}", "v1.0")
+    result = scan(repo.path)
+    assert secrets(result) == {pasted}
+    finding = result.findings[0]
+    assert finding.source.value == "commit-message"
+    assert finding.object_id == blob_id(repo, "v1.0")  # the tag object itself
+    assert finding.match.line == 3
+    assert finding.first is not None and finding.first.summary == "release 1.0"
+    assert finding.refs == ("refs/tags/v1.0",)
