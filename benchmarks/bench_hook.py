@@ -31,7 +31,8 @@ def _git(cwd: Path, *args: str) -> None:
 
 
 def make_repo(root: Path, files: int) -> list[str]:
-    """A repository with a handful of typical staged source files (about 3 KB each)."""
+    """A repository with a handful of typical source files (about 3 KB each), each edited and
+    staged on top of a first commit."""
     _git(root, "init", "-q")
     names = []
     body = "".join(
@@ -43,6 +44,12 @@ def make_repo(root: Path, files: int) -> list[str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f'"""Module {n}."""\n' + body, encoding="utf-8")
         names.append(name)
+    _git(root, "add", "-A")
+    # a real commit has a parent: commit this state, then stage an edit of every file
+    _git(root, "-c", "user.name=Bench", "-c", "user.email=bench@example.com", "commit", "-qm", "x")
+    for name in names:
+        with open(root / name, "a", encoding="utf-8") as handle:
+            handle.write("\nTIMEOUT_SECONDS = 30\n")
     _git(root, "add", "-A")
     return names
 

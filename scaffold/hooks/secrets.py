@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scaffold.hooks.gitcmd import repository_root
-from scaffold.hooks.staged import StagedFile, index_entries, read_blobs, staged_changes
+from scaffold.hooks.staged import (
+    BlobRead,
+    StagedFile,
+    index_entries,
+    read_blobs,
+    staged_changes,
+)
 from scaffold.scan.model import (
     Finding,
     Match,
@@ -23,10 +31,11 @@ from scaffold.scan.model import (
 )
 
 if TYPE_CHECKING:
-    from scaffold.scan.detect import Detector
+    from scaffold.hooks.quickrules import Matcher
 
 DEFAULT_BASELINE = ".secrets.baseline"
 DEFAULT_MAX_SIZE = 5 * 1024 * 1024  # commit time: a 5 MB staged file is data, not config
+READ_AHEAD_LIMIT = 32 * 1024 * 1024  # past this much staged content, use every rule, streaming
 
 
 @dataclass(frozen=True)
@@ -43,11 +52,19 @@ def default_baseline(root: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def _detector(options: StagedScanOptions) -> Detector:
+def _detector(
+    options: StagedScanOptions, contents: Sequence[bytes] | None
+) -> tuple[Matcher, tuple[RuleInfo, ...]]:
+    """A Detector narrowed to `contents` (None: every rule, for large inputs), and the
+    metadata of every rule (reports list all active rules, not only the narrowed ones)."""
+    from scaffold.hooks.quickrules import cached_ruleset, detector_for
     from scaffold.scan.detect import Detector
-    from scaffold.scan.rules import load_rules
 
-    return Detector(load_rules(options.extra_rules), engine=options.engine)
+    if contents is None:
+        ruleset = cached_ruleset(options.extra_rules)
+        return Detector(ruleset, engine=options.engine), ruleset.infos()
+    detector, ruleset = detector_for(contents, options.extra_rules, options.engine)
+    return detector, ruleset.infos()
 
 
 def scan_staged(start: Path, options: StagedScanOptions) -> ScanResult:
@@ -68,12 +85,23 @@ def scan_staged(start: Path, options: StagedScanOptions) -> ScanResult:
     by_blob: dict[str, list[StagedFile]] = {}
     for f in files:
         by_blob.setdefault(f.blob, []).append(f)
-    detector = _detector(options)
-    infos = {info.id: info for info in detector.ruleset.infos()}
+    reads = read_blobs(root, list(by_blob), options.max_size)
+    # read ahead (bounded) so the Detector is built only for rules this change can trigger
+    ahead: list[BlobRead] = []
+    total = 0
+    for read in reads:
+        ahead.append(read)
+        total += len(read.content or b"")
+        if total > READ_AHEAD_LIMIT:
+            break
+    exhausted = total <= READ_AHEAD_LIMIT
+    contents = [r.content for r in ahead if r.content is not None] if exhausted else None
+    detector, rules = _detector(options, contents)
+    infos = {info.id: info for info in rules}
     findings: list[Finding] = []
     skipped: list[Skipped] = []
     suppressed = scanned = size_total = 0
-    for read in read_blobs(root, list(by_blob), options.max_size):
+    for read in itertools.chain(ahead, reads):
         places = by_blob.get(read.blob, [])
         if read.content is None:
             reason = "missing object" if read.size < 0 else f"larger than {options.max_size} bytes"
@@ -90,7 +118,7 @@ def scan_staged(start: Path, options: StagedScanOptions) -> ScanResult:
     return ScanResult(
         repository=root.name,
         findings=tuple(findings),
-        rules=detector.ruleset.infos(),
+        rules=rules,
         stats=ScanStats(scanned, size_total, 0, round(time.monotonic() - started, 3)),
         skipped=tuple(skipped),
         suppressed=suppressed,
@@ -132,12 +160,13 @@ def scan_message(start: Path, raw: bytes, options: StagedScanOptions) -> ScanRes
         from scaffold.report.baseline import Baseline
 
         suppresses = Baseline.load(options.baseline).suppresses
-    detector = _detector(options)
-    infos = {info.id: info for info in detector.ruleset.infos()}
+    text = message_text(raw)
+    detector, rules = _detector(options, [text])
+    infos = {info.id: info for info in rules}
     findings: list[Finding] = []
     suppressed = 0
     place = Provenance(commit="", path=MESSAGE_NAME, author_name="", author_email="", date="")
-    for match in detector.scan(message_text(raw)):
+    for match in detector.scan(text):
         if suppresses is not None and suppresses(match):
             suppressed += 1
             continue
@@ -146,7 +175,7 @@ def scan_message(start: Path, raw: bytes, options: StagedScanOptions) -> ScanRes
     return ScanResult(
         repository=root.name,
         findings=tuple(findings),
-        rules=detector.ruleset.infos(),
+        rules=rules,
         stats=ScanStats(0, len(raw), 1, round(time.monotonic() - started, 3)),
         suppressed=suppressed,
         extra={"engine": detector.engine_name, "scope": "commit-message"},
