@@ -212,3 +212,40 @@ def test_progress_on_a_terminal_keeps_the_report_clean(
     assert b"Traceback" not in shown
     assert json.loads(target.read_text("utf-8"))["summary"]["findings"] == 1
     assert secret not in target.read_text("utf-8")
+
+
+ACME_RULES = """\
+provider = "Acme"
+severity = "high"
+remediation = "Revoke the key in the Acme console."
+
+[[rules]]
+id = "acme-api-key"
+description = "Acme API key"
+pattern = '\\b(acme_[a-z0-9]{32})\\b'
+keywords = ["acme_"]
+examples = ['ACME_KEY=«acme_{{lower_alnum:32}}»']
+"""
+
+
+def test_extra_rule_file(repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key = expand("acme_{{lower_alnum:32}}", 3)
+    repo.commit("acme", {"acme.env": f"ACME_KEY={key}\n"})
+    assert scan(str(repo.path), "--format", "json") == 0  # unknown to the packaged rules
+    rules = tmp_path / "acme.toml"
+    rules.write_text(ACME_RULES, "utf-8")
+    capsys.readouterr()
+    assert scan(str(repo.path), "--format", "json", "--rules", str(rules)) == 1
+    assert "acme-api-key" in capsys.readouterr().out
+
+
+def test_broken_rule_file_is_one_line(
+    repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.commit("a", {"README": "x\n"})
+    rules = tmp_path / "broken.toml"
+    rules.write_text("provider = \n", "utf-8")
+    assert scan(str(repo.path), "--rules", str(rules)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert "broken.toml" in err

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from scaffold.scan.engine import ScanOptions, scan_repository
-from scaffold.scan.examples import expand
+from scaffold.scan.examples import aws_documentation_keys, expand
 from scaffold.scan.model import Finding, ScanResult, SourceKind
 from tests.gitrepo import GitRepo, git
 
@@ -71,11 +71,14 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
     repo.commit("main work", {"main.txt": "plain\n"})
     commits["merge"] = repo.merge("topic", "merge topic", {"merge.env": f"T={tokens['merge']}\n"})
 
-    # hard negatives: a placeholder, a template variable, a token whose checksum is wrong
+    # hard negatives: a placeholder, a template variable, a token whose checksum is wrong,
+    # the key pair AWS documentation uses in its examples
+    doc_id, doc_secret = aws_documentation_keys()
     negatives = (
         "T=ghp_" + "x" * 36 + "\n",
         "T=${GITHUB_TOKEN}\n",
         "T=" + expand("{{github_bad:ghp}}", 7) + "\n",
+        f"AWS_ACCESS_KEY_ID={doc_id}\nAWS_SECRET_ACCESS_KEY={doc_secret}\n",
     )
     repo.commit("examples", {"docs/example.env": "".join(negatives)})
 
