@@ -68,7 +68,7 @@ def _section_values(doc: bytes, offset: int, header: re.Match[bytes]) -> list[En
 
 def kubernetes_secret_values(data: bytes) -> list[EncodedValue]:
     """Every `data:`/`stringData:` value of every `kind: Secret` document in a YAML stream."""
-    if b"Secret" not in data or b"kind" not in data:
+    if b"kind:" not in data or b"Secret" not in data:
         return []
     values: list[EncodedValue] = []
     for offset, doc in _documents(data):

@@ -18,32 +18,71 @@ LINE_WINDOW = 400
 
 
 class _Lines:
-    """Line numbers and line text for offsets, computed only when a candidate needs them."""
+    """Line bounds and numbers for offsets, found with C-speed searches only when needed."""
 
     def __init__(self, data: bytes) -> None:
         self._data = data
-        self._newlines: list[int] | None = None
-
-    def _index(self) -> list[int]:
-        if self._newlines is None:
-            self._newlines = [m.start() for m in re.finditer(b"\n", self._data)]
-        return self._newlines
-
-    def position(self, offset: int) -> tuple[int, int]:
-        """1-based line and byte column of `offset`."""
-        index = self._index()
-        number = bisect.bisect_left(index, offset)
-        line_start = index[number - 1] + 1 if number else 0
-        return number + 1, offset - line_start + 1
+        self._line = (0, -1, -1)  # previous line start, line start, line end of the last lookup
+        self._counted = (0, 1)  # an offset and the line number there, to count on from
 
     def bounds(self, offset: int) -> tuple[int, int, int]:
         """Start of the previous line, start and end of the line holding `offset`."""
-        index = self._index()
-        number = bisect.bisect_left(index, offset)
-        start = index[number - 1] + 1 if number else 0
-        end = index[number] if number < len(index) else len(self._data)
-        previous = index[number - 2] + 1 if number >= 2 else 0
-        return (previous if number else start), start, end
+        if self._line[1] <= offset <= self._line[2]:
+            return self._line  # candidates come in order: often the same (maybe huge) line
+        data = self._data
+        start = data.rfind(b"\n", 0, offset) + 1
+        end = data.find(b"\n", offset)
+        previous = data.rfind(b"\n", 0, start - 1) + 1 if start else 0
+        self._line = (previous, start, len(data) if end < 0 else end)
+        return self._line
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and byte column of `offset`; cheapest when asked in offset order."""
+        at, number = self._counted
+        if offset < at:
+            at, number = 0, 1
+        number += self._data.count(b"\n", at, offset)
+        self._counted = (offset, number)
+        return number, offset - self.bounds(offset)[1] + 1
+
+
+class _KeywordLines:
+    """The lines of some content that hold a keyword: where single-line rules need to look.
+
+    Shared by both engines (the prefilter only says which rules to run), so windows, and hence
+    matches, are the same whichever engine picked the rules.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._lowered: bytes | None = None
+        self._found: dict[str, list[int]] = {}
+
+    def _positions(self, keyword: str) -> list[int]:
+        if keyword not in self._found:
+            if self._lowered is None:
+                self._lowered = self._data.lower()
+            needle, positions = keyword.encode(), []
+            at = self._lowered.find(needle)
+            while at >= 0:
+                positions.append(at)
+                at = self._lowered.find(needle, at + 1)
+            self._found[keyword] = positions
+        return self._found[keyword]
+
+    def lines(self, keywords: tuple[str, ...]) -> list[tuple[int, int]]:
+        """(start, end) of each line holding one of `keywords`, end excluding the newline."""
+        data, spans = self._data, []
+        window_end = -1
+        for at in sorted({p for k in keywords for p in self._positions(k)}):
+            if at <= window_end:
+                continue  # same line as the previous hit: one window each line (long lines!)
+            start = data.rfind(b"\n", 0, at) + 1
+            window_end = data.find(b"\n", at)
+            if window_end < 0:
+                window_end = len(data)
+            spans.append((start, window_end))
+        return spans
 
 
 @dataclass(frozen=True)
@@ -78,15 +117,19 @@ class Detector:
 
     def _content_hits(self, data: bytes, lines: _Lines | None) -> list[_Hit]:
         hits = []
+        windows = _KeywordLines(data)
         for index in self._prefilter.candidates(data):
             rule = self._content[index]
-            for found in self._regexes[rule.id].finditer(data):
-                start, end = found.span(rule.secret_group)
-                if start >= end:
-                    continue
-                hit = self._judge(rule, data, start, end, lines)
-                if hit is not None:
-                    hits.append(hit)
+            regex = self._regexes[rule.id]
+            spans = [(0, len(data))] if rule.multiline else windows.lines(rule.keywords)
+            for window_start, window_end in spans:
+                for found in regex.finditer(data, window_start, window_end):
+                    start, end = found.span(rule.secret_group)
+                    if start >= end:
+                        continue
+                    hit = self._judge(rule, data, start, end, lines)
+                    if hit is not None:
+                        hits.append(hit)
         return hits
 
     def _judge(
@@ -94,11 +137,14 @@ class Detector:
     ) -> _Hit | None:
         """Apply filters and the validator; `lines` is None for decoded values (no line context)."""
         secret = data[start:end].decode("utf-8", "replace")
+        # Cheapest checks first: most candidates of generic rules end here.
         if secret in filters.documentation_keys():
             return None
-        if filters.is_templated(secret) or filters.is_placeholder(secret):
-            return None
         if rule.entropy is not None and filters.shannon_entropy(secret) < rule.entropy:
+            return None
+        if rule.generic and (filters.is_identifier(secret) or filters.is_weak_shape(secret)):
+            return None
+        if filters.is_templated(secret) or filters.is_placeholder(secret):
             return None
         if lines is not None:
             previous, line_start, line_end = lines.bounds(start)
@@ -116,8 +162,7 @@ class Detector:
     def _manifest_hits(self, data: bytes, lines: _Lines, found: list[_Hit]) -> list[_Hit]:
         hits: list[_Hit] = []
         for value in kubernetes_secret_values(data):
-            _, line_start, line_end = lines.bounds(value.start)
-            previous = lines.bounds(line_start)[0] if line_start else 0
+            previous, line_start, line_end = lines.bounds(value.start)
             if filters.allowlisted(data[line_start:line_end], data[previous:line_start]):
                 continue
             if value.section == "data":

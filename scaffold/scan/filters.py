@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from collections import Counter
 from functools import lru_cache
 
@@ -79,6 +80,9 @@ PLACEHOLDER_VALUES = frozenset(
         "default",
     }
 )
+PLACEHOLDER_WORD = re.compile(
+    "|".join(re.escape(w) for word in PLACEHOLDER_WORDS for w in (word, word.upper()))
+)
 TEMPLATE_MARKS = re.compile(r"\$\{|\{\{|\}\}|%\([\w.]+\)[sd]|\$\(|^\$[A-Za-z_]|^<[^>]*>$|^%[\w]+%$")
 SEGMENT_SPLIT = re.compile(r"[_\-.\s/:@]+")
 REPEATED_RUN = re.compile(r"(.)\1{5,}")
@@ -115,7 +119,7 @@ def is_placeholder(secret: str) -> bool:
     lowered = secret.lower()
     if lowered in PLACEHOLDER_VALUES or len(set(secret)) <= 2:
         return True
-    if any(word in secret or word.upper() in secret for word in PLACEHOLDER_WORDS):
+    if PLACEHOLDER_WORD.search(secret):
         return True
     segments = [s for s in SEGMENT_SPLIT.split(lowered) if s]
     if any(s in PLACEHOLDER_SEGMENTS for s in segments):
@@ -192,6 +196,14 @@ DESCRIBING_KEYS = (
 )
 
 
+CHARACTER_KINDS = (
+    frozenset(string.ascii_lowercase),
+    frozenset(string.ascii_uppercase),
+    frozenset(string.digits),
+)
+ALNUM = frozenset(string.ascii_letters + string.digits)
+
+
 def is_identifier(secret: str) -> bool:
     """A name, path or attribute access: `GITHUB_TOKEN`, `x-access-token`, `cfg.db.password`."""
     return IDENTIFIER.match(secret) is not None
@@ -199,15 +211,11 @@ def is_identifier(secret: str) -> bool:
 
 def is_weak_shape(secret: str) -> bool:
     """Generic values need two kinds of characters (or length): one word is not a secret."""
-    kinds = sum(
-        (
-            any(c.islower() for c in secret),
-            any(c.isupper() for c in secret),
-            any(c.isdigit() for c in secret),
-            any(not c.isalnum() for c in secret),
-        )
-    )
-    return kinds < 2 and len(secret) < 20
+    if len(secret) >= 20:
+        return False
+    chars = set(secret)
+    kinds = sum(1 for group in CHARACTER_KINDS if chars & group)
+    return kinds + bool(chars - ALNUM) < 2
 
 
 def describes_secret(line_before: str) -> bool:
@@ -220,13 +228,8 @@ def describes_secret(line_before: str) -> bool:
 
 
 def generic_false_positive(secret: str, line_before: str) -> bool:
-    """Every extra check generic rules get: shape, the key's meaning, lookups, ids."""
-    return (
-        is_identifier(secret)
-        or is_weak_shape(secret)
-        or describes_secret(line_before)
-        or is_reference_or_id(secret, line_before)
-    )
+    """The line-level checks generic rules get: the key's meaning, lookups, ids."""
+    return describes_secret(line_before) or is_reference_or_id(secret, line_before)
 
 
 def is_reference_or_id(secret: str, line_before: str) -> bool:

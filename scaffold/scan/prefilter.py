@@ -50,17 +50,39 @@ def _keyword_table(rules: Sequence[Rule]) -> tuple[list[bytes], list[tuple[int, 
 
 
 class PythonPrefilter:
-    """Keywords searched in the lowercased content with `bytes.__contains__` (C fast search)."""
+    """Keywords found in the lowercased content by one Aho-Corasick pass (pyahocorasick, in C).
+
+    Without pyahocorasick, each keyword is searched on its own with `bytes.__contains__`.
+    """
 
     name = "python"
 
     def __init__(self, rules: Sequence[Rule]) -> None:
-        self._keywords, self._per_rule = _keyword_table(rules)
+        self._keywords, per_rule = _keyword_table(rules)
+        self._rules_of: list[list[int]] = [[] for _ in self._keywords]
+        for rule_index, keyword_indices in enumerate(per_rule):
+            for keyword_index in keyword_indices:
+                self._rules_of[keyword_index].append(rule_index)
+        self._automaton: Any = None
+        try:
+            import ahocorasick
+        except ImportError:
+            return
+        automaton = ahocorasick.Automaton()
+        for index, keyword in enumerate(self._keywords):
+            automaton.add_word(keyword.decode("ascii"), index)
+        automaton.make_automaton()
+        self._automaton = automaton
+
+    def _present(self, lowered: bytes) -> set[int]:
+        if self._automaton is None:
+            return {k for k, keyword in enumerate(self._keywords) if keyword in lowered}
+        # latin-1 maps each byte to one character: offsets and ASCII keywords line up.
+        return {index for _, index in self._automaton.iter(lowered.decode("latin-1"))}
 
     def candidates(self, data: bytes) -> list[int]:
-        lowered = data.lower()
-        present = [keyword in lowered for keyword in self._keywords]
-        return [i for i, kws in enumerate(self._per_rule) if any(present[k] for k in kws)]
+        rules = self._rules_of
+        return sorted({rule for k in self._present(data.lower()) for rule in rules[k]})
 
 
 def cache_dir() -> Path:
@@ -130,11 +152,12 @@ class HyperscanPrefilter:
             hits.add(expression)
 
         self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        # Work in proportion to the hits, not to the number of rules: most content hits nothing.
         count = self._count
-        present = [count + k in hits for k in range(len(self._keywords))]
-        return [
-            i for i, kws in enumerate(self._per_rule) if i in hits and any(present[k] for k in kws)
-        ]
+        keywords = {hit - count for hit in hits if hit >= count}
+        return sorted(
+            hit for hit in hits if hit < count and not keywords.isdisjoint(self._per_rule[hit])
+        )
 
 
 def _raise_for_rejected(rules: Sequence[Rule]) -> None:

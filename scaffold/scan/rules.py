@@ -33,6 +33,7 @@ RULE_KEYS = frozenset(
         "examples",
         "negatives",
         "scope",
+        "multiline",
     }
 )
 # What a rule's pattern is run on: file content, or values a decoder pulled out of a manifest.
@@ -70,6 +71,9 @@ class Rule:
     negatives: tuple[str, ...]
     source: str = ""  # the file the rule came from, for error messages
     scope: str = "content"  # see SCOPES
+    # Single-line rules run only on lines holding one of their keywords; multiline rules (PEM
+    # blocks, pretty-printed JSON) run on the whole content.
+    multiline: bool = False
 
     def info(self) -> RuleInfo:
         return RuleInfo(
@@ -211,6 +215,11 @@ def _rule(raw: Any, defaults: dict[str, Any], source: str, index: int) -> Rule:
     scope = raw.get("scope", "content")
     if scope not in SCOPES:
         raise RuleError(f"{where}: scope must be one of {', '.join(SCOPES)}")
+    multiline = raw.get("multiline", False)
+    if not isinstance(multiline, bool):
+        raise RuleError(f"{where}: multiline must be true or false")
+    if any("\n" in k or "\r" in k for k in keywords):
+        raise RuleError(f"{where}: keywords cannot contain line breaks")
     description = raw.get("description", "")
     remediation = raw.get("remediation", defaults.get("remediation", ""))
     if not isinstance(description, str) or not isinstance(remediation, str):
@@ -231,6 +240,7 @@ def _rule(raw: Any, defaults: dict[str, Any], source: str, index: int) -> Rule:
         negatives=_strings(raw.get("negatives", []), where, "negatives"),
         source=source,
         scope=scope,
+        multiline=multiline,
     )
 
 
