@@ -191,3 +191,9 @@ def test_parallel_pool_finds_the_same(
 
 def _key(finding: Finding) -> tuple[str, int, str]:
     return (finding.object_id, finding.match.start, finding.match.rule_id)
+
+
+def test_python_engine_finds_the_same(planted: Planted, result: ScanResult) -> None:
+    slow = scan_repository(planted.repo.path, ScanOptions(jobs=1, engine="python"))
+    assert slow.extra["engine"] == "python"
+    assert sorted(slow.findings, key=_key) == sorted(result.findings, key=_key)
