@@ -196,3 +196,13 @@ def test_annotated_tag_message_is_scanned(repo: GitRepo) -> None:
     assert finding.match.line == 3
     assert finding.first is not None and finding.first.summary == "release 1.0"
     assert finding.refs == ("refs/tags/v1.0",)
+
+
+def test_one_blob_at_two_paths_is_scanned_once_with_both_paths(repo: GitRepo) -> None:
+    same = f"T={token(17)}\n"
+    first = repo.commit("copies", {"a/app.env": same, "b/app.env": same})
+    repo.commit("third copy", {"c/app.env": same})
+    result = scan(repo.path)
+    assert len(result.findings) == 1  # one blob, one finding, however many places hold it
+    places = {(p.commit, p.path) for p in result.findings[0].provenance}
+    assert places == {(first, "a/app.env"), (first, "b/app.env")}
