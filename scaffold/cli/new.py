@@ -66,6 +66,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     service.add_argument("--no-hooks", action="store_true", help="do not run `pre-commit install`")
 
 
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "(none)"
+    return str(value)
+
+
 def _summary(console: Console, answers: Mapping[str, Any]) -> None:
     from rich.table import Table
 
@@ -73,8 +81,7 @@ def _summary(console: Console, answers: Mapping[str, Any]) -> None:
     table.add_column("question", style="bold")
     table.add_column("answer")
     for name, value in answers.items():
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-        table.add_row(name, shown)
+        table.add_row(name, _shown(value))
     console.print(table)
 
 

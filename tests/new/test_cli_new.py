@@ -240,3 +240,23 @@ def test_file_tree_lists_directories_first() -> None:
         "├── .gitignore\n"
         "└── README.md\n"
     )
+
+
+def test_summary_table_is_pinned() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from scaffold.cli.new import _summary
+
+    out = StringIO()
+    console = Console(file=out, width=60, color_system=None)
+    _summary(console, {"service_name": "orders", "with_database": False, "environments": ["dev"]})
+    assert out.getvalue() == (
+        "Your answers              \n"
+        "┌───────────────┬────────┐\n"
+        "│ service_name  │ orders │\n"
+        "│ with_database │ no     │\n"
+        "│ environments  │ dev    │\n"
+        "└───────────────┴────────┘\n"
+    )
