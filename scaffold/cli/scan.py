@@ -109,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
     baseline: Path | None = None
     if args.baseline is not None:
         baseline = args.baseline
-    elif not args.no_baseline:
+    elif not args.no_baseline and args.format != "baseline":
+        # regenerating a baseline must keep what it already lists, so it is not applied by default
         baseline = default_baseline(path)
     options = ScanOptions(
         include_unreachable=args.include_unreachable,

@@ -249,3 +249,15 @@ def test_broken_rule_file_is_one_line(
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
     assert "broken.toml" in err
+
+
+def test_regenerating_the_baseline_keeps_known_secrets(
+    leaky: tuple[GitRepo, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, _ = leaky
+    baseline = repo.path / ".secrets.baseline"
+    assert scan(str(repo.path), "--format", "baseline", "--output", str(baseline)) == 1
+    first = json.loads(baseline.read_text("utf-8"))["results"]
+    args = ("--format", "baseline", "--output", str(baseline), "--force")
+    assert scan(str(repo.path), *args) == 1
+    assert json.loads(baseline.read_text("utf-8"))["results"] == first != {}
