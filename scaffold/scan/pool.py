@@ -15,7 +15,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -89,9 +90,19 @@ def scan_chunk(git: LockedGit, matcher: Matcher, oids: OidArray) -> ChunkResult:
 _worker: dict[str, object] = {}
 
 
+def _exit_with_parent(parent: int) -> None:
+    # A killed scanner (SIGKILL, out of memory) cannot shut its pool down; without this its
+    # workers would wait for work forever.
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 def _init_worker(git: LockedGit, factory: MatcherFactory) -> None:
     # Ctrl-C reaches the whole process group; the parent alone decides to stop, and cancels
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _worker["git"] = git  # a copy sharing the parent's scratch dir; the parent cleans it up
     _worker["matcher"] = factory()
 
@@ -112,8 +123,9 @@ def available_cores() -> int:
 
 def _context() -> multiprocessing.context.BaseContext:
     # Not fork: a forked worker would inherit our pipe to a cat-file's stdin, and cat-file would
-    # then never see end-of-input. forkserver/spawn children start clean.
-    return multiprocessing.get_context("forkserver" if sys.platform == "linux" else "spawn")
+    # then never see end-of-input. Not forkserver: its server outlives a killed scanner, and
+    # its workers are not our children, so they could not notice we are gone.
+    return multiprocessing.get_context("spawn")
 
 
 class ChunkScanner:
