@@ -313,3 +313,27 @@ def unscopable_actions_on_scoped_resources(
                 elif resource_types[action.lower()] == {""}:
                     problems.append(f"{path.name}: {action} only works on *")
     return problems
+
+
+# ---- shell in CI definitions --------------------------------------------------------------
+
+
+def ci_shell_scripts(repo: Path) -> list[tuple[str, str]]:
+    """(where, script) for every `run:` step of the GitHub workflows and every script list
+    of the GitLab CI file: the shell the pipelines will execute."""
+    scripts: list[tuple[str, str]] = []
+    for workflow in sorted((repo / ".github" / "workflows").glob("*.yml")):
+        jobs = yaml.safe_load(workflow.read_text("utf-8"))["jobs"]
+        for job_id, job in jobs.items():
+            for index, step in enumerate(job.get("steps", [])):
+                if "run" in step:
+                    scripts.append((f"{workflow.name}:{job_id}:{index}", step["run"]))
+    gitlab = repo / ".gitlab-ci.yml"
+    if gitlab.exists():
+        for job_id, job in yaml.safe_load(gitlab.read_text("utf-8")).items():
+            if not isinstance(job, dict):
+                continue
+            for key in ("before_script", "script", "after_script"):
+                if key in job:
+                    scripts.append((f".gitlab-ci.yml:{job_id}:{key}", "\n".join(job[key])))
+    return scripts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,10 +14,13 @@ import yaml
 from tests.new.generated import (
     ANSWER_SETS,
     checkov_executable,
+    ci_shell_scripts,
     iam_action_resource_types,
     offline_precommit_config,
+    render,
     run,
     scaffold_hooks_installed,
+    tool_env,
     trust_policy_problems,
     unscopable_actions_on_scoped_resources,
 )
@@ -180,3 +184,26 @@ def test_iam_grant_check_catches_a_scoped_unscopable_action(fresh: Fresh) -> Non
     types = iam_action_resource_types(checkov_executable())
     problems = unscopable_actions_on_scoped_resources(repo / "infra", types)
     assert problems == ["main.tf: ecs:RegisterTaskDefinition only works on *"]
+
+
+@pytest.mark.parametrize("name", ["defaults", "lambda-ssm", "gitlab", "gitlab-lambda"])
+def test_pipeline_shell_passes_shellcheck(
+    rendered: dict[str, Path], tmp_path: Path, name: str
+) -> None:
+    repo = (
+        render(tmp_path / name, {"ci_provider": "gitlab", "deploy_target": "lambda"})
+        if name == "gitlab-lambda"
+        else rendered[name]
+    )
+    scripts = ci_shell_scripts(repo)
+    assert len(scripts) >= 5
+    for where, script in scripts:
+        proc = subprocess.run(
+            ["shellcheck", "--shell=bash", "-"],
+            input=script,
+            capture_output=True,
+            text=True,
+            env=tool_env(),
+            check=False,
+        )
+        assert proc.returncode == 0, f"{where}\n{proc.stdout}"
