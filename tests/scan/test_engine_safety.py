@@ -106,3 +106,19 @@ def test_the_trap_is_armed(hostile: tuple[GitRepo, Path]) -> None:
     git(repo.path, "status", check=False)
     git(repo.path, "log", "-p", "-1", check=False)
     assert marker.exists()
+
+
+def test_callers_git_environment_is_ignored(
+    hostile: tuple[GitRepo, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Inside a git hook GIT_DIR and friends are set; they must not redirect or arm a scan."""
+    repo, marker = hostile
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", "core.pager")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", str(repo.path.parent / "evil.sh"))
+    monkeypatch.setenv("GIT_EXTERNAL_DIFF", str(repo.path.parent / "evil.sh"))
+    result = scan_repository(repo.path, ScanOptions(jobs=1))
+    assert result.repository == str(repo.path)
+    assert len(result.findings) == 2
+    assert not marker.exists()
