@@ -1,4 +1,11 @@
-"""Accept staged findings as known: merge their hashes into a detect-secrets baseline."""
+"""Accept staged findings as known: merge their hashes into a detect-secrets baseline.
+
+Accepted entries are filed under the baseline's own name rather than the file the secret is in.
+detect-secrets' pre-commit hook rewrites the baseline for every file it scans and drops the
+entries it cannot find itself (any scaffold-only finding); it never scans the baseline, and
+`detect-secrets scan --baseline` only drops entries of files that no longer exist, so entries
+filed there survive both. scaffold matches baseline entries by hash in any file.
+"""
 
 from __future__ import annotations
 
@@ -11,33 +18,48 @@ from typing import Any
 from scaffold.scan.model import ScanResult
 
 
+def accepted_entries(result: ScanResult, key: str) -> list[dict[str, Any]]:
+    """One baseline entry per distinct (rule, secret): audited as not a secret by the user."""
+    from scaffold.report.baseline import hash_secret
+
+    entries: dict[tuple[str, str], dict[str, Any]] = {}
+    for finding in result.findings:
+        hashed = hash_secret(finding.match.secret)
+        entries.setdefault(
+            (finding.rule.id, hashed),
+            {
+                "type": finding.rule.id,
+                "filename": key,
+                "hashed_secret": hashed,
+                "is_secret": False,
+                "is_verified": False,
+            },
+        )
+    return [entries[k] for k in sorted(entries)]
+
+
 def add_to_baseline(target: Path, result: ScanResult) -> int:
     """Add findings the baseline does not hold yet; return how many entries were added.
 
-    The file keeps detect-secrets' format (hashes only), so `detect-secrets audit` still works.
+    The file keeps detect-secrets' format (hashes only), so its own tools still read it.
     """
     from scaffold.report.baseline import Baseline, build
 
-    fresh = build([result])
-    if not target.exists():
-        added = sum(len(entries) for entries in fresh["results"].values())
-        _write(target, fresh)
-        return added
-    known = Baseline.load(target)  # one clear error if the existing file is broken
-    document: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
+    key = target.name
+    if target.exists():
+        known = Baseline.load(target)  # one clear error if the existing file is broken
+        document: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
+        hashes = known.hashed_secrets
+    else:
+        document = build([])  # an empty baseline with detect-secrets' default settings
+        hashes = frozenset()
     results: dict[str, list[dict[str, Any]]] = document["results"]
-    added = 0
-    for filename, entries in fresh["results"].items():
-        for entry in entries:
-            if entry["hashed_secret"] in known.hashed_secrets:
-                continue
-            have = results.setdefault(filename, [])
-            if all(e.get("hashed_secret") != entry["hashed_secret"] for e in have):
-                have.append(entry)
-                added += 1
+    new = [e for e in accepted_entries(result, key) if e["hashed_secret"] not in hashes]
+    if new:
+        results.setdefault(key, []).extend(new)
     document["results"] = dict(sorted(results.items()))
     _write(target, document)
-    return added
+    return len(new)
 
 
 def _write(target: Path, document: dict[str, Any]) -> None:

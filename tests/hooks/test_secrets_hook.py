@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from scaffold.hooks.secrets import StagedScanOptions, scan_staged
 from scaffold.hooks.secrets_cli import main
+from scaffold.scan.examples import expand
 from tests.gitrepo import GitRepo, git
 from tests.hooks.helpers import github_token
 
@@ -77,9 +80,11 @@ def test_update_baseline_then_commit_passes(
     token = github_token()
     stage(repo, {"tests/fixture.py": f"T = '{token}'\n"})
     assert run_hook(repo, monkeypatch, "--update-baseline") == 0
-    baseline = json.loads((repo.path / ".secrets.baseline").read_text(encoding="utf-8"))
-    assert list(baseline["results"]) == ["tests/fixture.py"]
-    assert token not in (repo.path / ".secrets.baseline").read_text(encoding="utf-8")
+    text = (repo.path / ".secrets.baseline").read_text(encoding="utf-8")
+    assert token not in text
+    baseline = json.loads(text)
+    [entry] = baseline["results"][".secrets.baseline"]
+    assert entry["type"] == "github-pat-classic" and entry["is_secret"] is False
     assert run_hook(repo, monkeypatch) == 0
     result = scan_staged(repo.path, StagedScanOptions(baseline=repo.path / ".secrets.baseline"))
     assert result.findings == () and result.suppressed == 1
@@ -88,6 +93,29 @@ def test_update_baseline_then_commit_passes(
     assert "0 secret(s) added" in capsys.readouterr().out
     # --no-baseline still sees it
     assert run_hook(repo, monkeypatch, "--no-baseline") == 1
+
+
+def test_accepted_entries_survive_detect_secrets_hook(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """detect-secrets' hook drops baseline entries it cannot find itself in the files it
+    scans; scaffold files accepted entries where that never happens."""
+    token = expand("github_pat_{{alnum:22}}_{{alnum:59}}", 1)  # detect-secrets misses these
+    stage(repo, {"run.sh": f'curl -H "Authorization: Bearer" {token}\n'})
+    assert run_hook(repo, monkeypatch, "--update-baseline") == 0
+    git(repo.path, "add", ".secrets.baseline")
+    before = (repo.path / ".secrets.baseline").read_text(encoding="utf-8")
+    hook = Path(sys.executable).parent / "detect-secrets-hook"
+    proc = subprocess.run(
+        [str(hook), "--baseline", ".secrets.baseline", "run.sh"],
+        cwd=repo.path,
+        input=b"",
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (repo.path / ".secrets.baseline").read_text(encoding="utf-8") == before
+    assert run_hook(repo, monkeypatch) == 0
 
 
 def test_broken_baseline_is_one_clear_error(
