@@ -144,7 +144,8 @@ class Detector:
             return None
         if rule.generic and (filters.is_identifier(secret) or filters.is_weak_shape(secret)):
             return None
-        if filters.is_templated(secret) or filters.is_placeholder(secret):
+        free_form = rule.generic or rule.id.endswith("-url-password")
+        if filters.is_templated(secret) or filters.is_placeholder(secret, free_form=free_form):
             return None
         if lines is not None:
             previous, line_start, line_end = lines.bounds(start)

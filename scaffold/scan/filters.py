@@ -15,6 +15,7 @@ from functools import lru_cache
 from detect_secrets.filters.heuristic import (
     is_indirect_reference,
     is_likely_id_string,
+    is_potential_uuid,
     is_sequential_string,
     is_templated_secret,
 )
@@ -39,7 +40,7 @@ PLACEHOLDER_WORDS = (
     "redacted",
     "xxxx",
     "****",
-    "....",
+    "...",
     "sample",
     "replace_me",
     "replaceme",
@@ -55,6 +56,8 @@ PLACEHOLDER_WORDS = (
 PLACEHOLDER_SEGMENTS = frozenset(
     {"test", "testing", "dummy", "fake", "example", "sample", "mock", "foo", "bar", "todo", "tbd"}
 )
+# Words that give a free-form value away as a stand-in.
+FREE_FORM_WORDS = frozenset({"secret", "password", "passwd", "pass", "token", "key"})
 # Values that are common words people put where a password goes in docs and fixtures.
 PLACEHOLDER_VALUES = frozenset(
     {
@@ -84,7 +87,7 @@ PLACEHOLDER_WORD = re.compile(
     "|".join(re.escape(w) for word in PLACEHOLDER_WORDS for w in (word, word.upper()))
 )
 TEMPLATE_MARKS = re.compile(r"\$\{|\{\{|\}\}|%\([\w.]+\)[sd]|\$\(|^\$[A-Za-z_]|^<[^>]*>$|^%[\w]+%$")
-SEGMENT_SPLIT = re.compile(r"[_\-.\s/:@]+")
+SEGMENT_SPLIT = re.compile(r"(?:[_\-.\s/:@]|%20)+")
 REPEATED_RUN = re.compile(r"(.)\1{5,}")
 PRAGMA_LINE = re.compile(rb"pragma:\s*(?:allow|white)list[ \t]+secret", re.IGNORECASE)
 PRAGMA_NEXT = re.compile(rb"pragma:\s*(?:allow|white)list[ \t]+nextline[ \t]+secret", re.IGNORECASE)
@@ -114,8 +117,12 @@ def shannon_entropy(text: str) -> float:
     return -sum(n / size * math.log2(n / size) for n in Counter(text).values())
 
 
-def is_placeholder(secret: str) -> bool:
-    """A stand-in value: `changeme`, `your_api_key_here`, `xxxx`, `1234...`, one repeated char."""
+def is_placeholder(secret: str, *, free_form: bool = False) -> bool:
+    """A stand-in value: `changeme`, `your_api_key_here`, `xxxx`, `1234...`, one repeated char.
+
+    `free_form` values (generic assignments, URL passwords) have no token prefix, so words like
+    `secret` in them (`my-secret`, `a%20secret`) mark a stand-in too.
+    """
     lowered = secret.lower()
     if lowered in PLACEHOLDER_VALUES or len(set(secret)) <= 2:
         return True
@@ -123,6 +130,8 @@ def is_placeholder(secret: str) -> bool:
         return True
     segments = [s for s in SEGMENT_SPLIT.split(lowered) if s]
     if any(s in PLACEHOLDER_SEGMENTS for s in segments):
+        return True
+    if free_form and any(s in FREE_FORM_WORDS for s in segments):
         return True
     # The variable part of a token is its last segment (after ghp_, sk_live_, xoxb-...).
     tail = segments[-1] if segments else lowered
@@ -142,7 +151,9 @@ IDENTIFIER = re.compile(
     r"^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"
     r"|[a-z]+(?:[_-][a-z]+)+"
     r"|[a-z]+(?:[A-Z][a-z0-9]+)+"
-    r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*)?"
+    r"|(?:[A-Z][a-z]+){2,}"
+    r"|[A-Za-z_]\w*(?:\[-?\d+\])?(?:\.[A-Za-z_]\w*(?:\[-?\d+\])?)+(?::[A-Za-z_]\w*)?"
+    r"|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?"
     r"|[\w.-]*(?:/[\w.-]+)+/?"
     r"|[\w.-]+\.(?:json|ya?ml|txt|pem|key|env|ini|cfg|conf|toml|xml|py|js|ts|sh|crt|p12|pfx|jks))$"
 )
@@ -193,9 +204,22 @@ DESCRIBING_KEYS = (
     "_ref",
     "version",
     "_id",
+    "next",
+    "continuation",
+    "page",
+    "cursor",
+    "clienttoken",
+    "client_token",
+    "idempotency",
+    "lastused",
+    "last_used",
+    "expir",
+    "created",
+    "purchase",
 )
 
 
+REGEX_LIKE = re.compile(r"\(\?|\[\^?[A-Za-z0-9]-[A-Za-z0-9]|\{\d+(?:,\d*)?\}")
 CHARACTER_KINDS = (
     frozenset(string.ascii_lowercase),
     frozenset(string.ascii_uppercase),
@@ -205,12 +229,18 @@ ALNUM = frozenset(string.ascii_letters + string.digits)
 
 
 def is_identifier(secret: str) -> bool:
-    """A name, path or attribute access: `GITHUB_TOKEN`, `x-access-token`, `cfg.db.password`."""
-    return IDENTIFIER.match(secret) is not None
+    """A name, path, attribute access or UUID: `GITHUB_TOKEN`, `x-access-token`, `cfg.db.pw`."""
+    # A bare UUID in a generic assignment is far more often an id than a credential; the
+    # providers whose tokens are UUIDs have their own rules.
+    return IDENTIFIER.match(secret) is not None or (len(secret) == 36 and is_potential_uuid(secret))
 
 
 def is_weak_shape(secret: str) -> bool:
-    """Generic values need two kinds of characters (or length): one word is not a secret."""
+    """Generic values need a digit or a symbol, or length: `IAmSensitive` is a word, not a key."""
+    if len(secret) < 24 and secret.isalpha():
+        return True
+    if REGEX_LIKE.search(secret):
+        return True  # a pattern that describes secrets, as scanners and validators write them
     if len(secret) >= 20:
         return False
     chars = set(secret)
@@ -224,7 +254,8 @@ def describes_secret(line_before: str) -> bool:
     if key is None:
         return False
     name = key.group(1).lower()
-    return any(word in name for word in DESCRIBING_KEYS)
+    # `SecretId`, `token_ids`: the name of a secret, not its value.
+    return name.endswith(("id", "ids")) or any(word in name for word in DESCRIBING_KEYS)
 
 
 def generic_false_positive(secret: str, line_before: str) -> bool:
