@@ -206,3 +206,18 @@ def test_one_blob_at_two_paths_is_scanned_once_with_both_paths(repo: GitRepo) ->
     assert len(result.findings) == 1  # one blob, one finding, however many places hold it
     places = {(p.commit, p.path) for p in result.findings[0].provenance}
     assert places == {(first, "a/app.env"), (first, "b/app.env")}
+
+
+def test_sha256_repository(tmp_path: Path) -> None:
+    path = tmp_path / "sha256"
+    git(tmp_path, "init", "-q", "--object-format=sha256", str(path))
+    repo = GitRepo(path)
+    secret = token(18)
+    added = repo.commit("add", {"a.env": f"T={secret}\n"})
+    repo.remove("a.env")
+    repo.commit("drop")
+    result = scan(path)
+    assert secrets(result) == {secret}
+    first = result.findings[0].first
+    assert len(added) == 64 and first is not None and first.commit == added
+    assert len(result.findings[0].object_id) == 64
