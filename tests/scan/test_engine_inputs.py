@@ -221,3 +221,16 @@ def test_sha256_repository(tmp_path: Path) -> None:
     first = result.findings[0].first
     assert len(added) == 64 and first is not None and first.commit == added
     assert len(result.findings[0].object_id) == 64
+
+
+def test_corrupt_tree_stops_the_walk_with_a_warning(repo: GitRepo) -> None:
+    early = token(19)
+    repo.commit("one", {"a.env": f"T={early}\n"})
+    repo.commit("two", {"d/b.txt": "b\n"})
+    tree = loose_object(repo, blob_id(repo, "HEAD:d"))
+    tree.chmod(0o644)
+    tree.write_bytes(b"garbage")
+    result = scan(repo.path)
+    assert len(result.warnings) == 1
+    assert result.warnings[0].startswith("history walk stopped early (fatal: loose object")
+    assert result.warnings[0].endswith("is corrupt); scanned what was listed")
