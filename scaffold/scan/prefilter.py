@@ -8,6 +8,7 @@ report exactly the same thing.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Sequence
@@ -130,7 +131,11 @@ class HyperscanPrefilter:
 
     def _database(self, rules: Sequence[Rule], version: str) -> Any:
         hs = self._hs
-        path = cache_dir() / f"hyperscan-{version[:32]}.db"
+        # Keyed by what is compiled, not only by the rule set: a change in how patterns are
+        # handed to Hyperscan must never load a stale database.
+        expressions, flags = self._expressions(rules)
+        key = hashlib.sha256(repr((version, expressions, flags)).encode()).hexdigest()[:32]
+        path = cache_dir() / f"hyperscan-{key}.db"
         try:
             return hs.loadb(path.read_bytes(), hs.HS_MODE_BLOCK)
         except (OSError, hs.error):
