@@ -42,7 +42,7 @@ from scaffold.scan.provenance import (
     introductions,
     parse_commit,
     reachable_from_head,
-    refs_containing,
+    refs_for_commits,
     refs_pointing_at,
 )
 
@@ -246,10 +246,8 @@ def _findings(
     commit_places = _commit_places(git, commits)
     tags = {hit.oid for hit, _ in kept if hit.kind == "tag"}
     introducing = sorted({p[0].commit for p in places.values() if p} | set(commit_places))
-    # one reachability walk per commit; git does them side by side while we wait
-    with ThreadPoolExecutor(max_workers=4) as threads:
-        found_refs = threads.map(partial(refs_containing, git), introducing)
-        refs = dict(zip(introducing, found_refs, strict=True))
+    refs = refs_for_commits(git, introducing)
+    with ThreadPoolExecutor(max_workers=4) as threads:  # git walks side by side
         # an annotated tag lives in the refs that name it, not in every branch past its commit
         refs.update({tag: refs_pointing_at(git, tag) for tag in tags})
         ordered = sorted(commits)

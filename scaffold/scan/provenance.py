@@ -10,8 +10,10 @@ The walk stops as soon as every wanted blob has been seen.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import IO
 
 from scaffold.scan.git import LockedGit, decode_path
@@ -145,6 +147,38 @@ def refs_containing(git: LockedGit, commit: str) -> tuple[str, ...]:
     if proc.returncode != 0:
         return ()
     return tuple(decode_path(line) for line in proc.stdout.splitlines() if line)
+
+
+def refs_for_commits(git: LockedGit, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """For each commit, the refs it is reachable from, with as few history walks as possible.
+
+    `for-each-ref --contains` walks history once per commit; `rev-list <ref>` once per ref.
+    Typical repositories have a few refs and many findings, big ones many tags: pick the cheaper.
+    """
+    if not commits:
+        return {}
+    listed = git.run("for-each-ref", "--format=%(refname)", check=False).stdout
+    names = [decode_path(line) for line in listed.splitlines() if line]
+    with ThreadPoolExecutor(max_workers=4) as threads:  # git walks side by side
+        if len(names) >= len(commits):
+            found = threads.map(partial(refs_containing, git), commits)
+            return dict(zip(commits, found, strict=True))
+        wanted = set(commits)
+        reached = threads.map(partial(_reachable_among, git, wanted), names)
+        holders: dict[str, list[str]] = {commit: [] for commit in commits}
+        for name, hits in zip(names, reached, strict=True):
+            for commit in hits:
+                holders[commit].append(name)
+    return {commit: tuple(refs) for commit, refs in holders.items()}
+
+
+def _reachable_among(git: LockedGit, wanted: set[str], ref: str) -> set[str]:
+    with tempfile.TemporaryFile() as errors:
+        proc = git.popen("rev-list", ref, "--", stderr=errors)
+        assert proc.stdout is not None
+        hits = {line.strip().decode("ascii") for line in proc.stdout} & wanted
+        proc.wait()  # a ref to a tree or blob lists nothing: it holds no commit
+    return hits
 
 
 def refs_pointing_at(git: LockedGit, oid: str) -> tuple[str, ...]:
