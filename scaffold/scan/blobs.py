@@ -1,11 +1,11 @@
-"""Each unique blob and commit of a repository, streamed once through `git cat-file`.
+"""Each unique blob, commit and annotated tag of a repository, streamed through `git cat-file`.
 
 Listing: `rev-list --objects --all` (reachable from every ref: branches, tags, remotes, stash)
 or `cat-file --batch-all-objects` (everything in the object store). Types and sizes come from
 `cat-file --batch-check`, so oversized blobs are skipped without being read. Contents then come
-from one long-lived `cat-file --batch`. Object ids are held in compact arrays (20 or 32 bytes
-each); contents are never held beyond the object being handed out. A corrupt object kills
-cat-file; we note it as skipped and restart after it.
+from `cat-file --batch`, one process per chunk of ids (see pool.py). Object ids are held in
+compact arrays (20 or 32 bytes each); contents are never held beyond the object being handed
+out. A corrupt object kills cat-file; we note it as skipped and restart after it.
 """
 
 from __future__ import annotations
