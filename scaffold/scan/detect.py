@@ -200,11 +200,17 @@ class Detector:
         return []
 
     def _finish(self, hits: list[_Hit], lines: _Lines) -> list[Match]:
-        """Drop duplicates and generic hits a provider rule explains; sort by offset."""
-        specific = sorted((h.start, h.end) for h in hits if not h.rule.generic)
+        """Drop duplicates and hits a more telling rule explains (Rule.precedence); sort."""
+        above: dict[int, list[tuple[int, int]]] = {0: [], 1: []}  # spans of higher-ranked hits
+        for hit in hits:
+            for rank in range(hit.rule.precedence):
+                above[rank].append((hit.start, hit.end))
+        for spans in above.values():
+            spans.sort()
         unique: dict[tuple[str, int, int], _Hit] = {}
         for hit in hits:
-            if hit.rule.generic and _overlaps(specific, hit.start, hit.end):
+            rank = hit.rule.precedence
+            if rank in above and _overlaps(above[rank], hit.start, hit.end):
                 continue
             unique.setdefault((hit.rule.id, hit.start, hit.end), hit)
         matches = []

@@ -16,7 +16,7 @@ from scaffold.scan.model import RuleInfo, Severity
 from scaffold.scan.validators import VALIDATORS
 
 # Bump when matching code changes what a rule set finds: stores keyed on RuleSet.version rescan.
-DETECTION_VERSION = "1"
+DETECTION_VERSION = "2"
 
 RULE_KEYS = frozenset(
     {
@@ -44,6 +44,8 @@ ID_SHAPE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Checked on the pattern with escapes and [classes] blanked out (see _skeleton).
 UNPORTABLE = re.compile(r"\(\?<?[=!]|\(\?P=|\(\?>|\(\?\(|\\[1-9]|\\Z|[*+?}]\+")
 
+# Rule families that recognise a format, not a provider: they give way to provider rules.
+FORMAT_PROVIDERS = frozenset({"Private keys", "JSON Web Token", "Connection strings"})
 # Example strings mark the expected secret with these; no marker = the whole example.
 SECRET_OPEN, SECRET_CLOSE = "«", "»"
 
@@ -89,6 +91,17 @@ class Rule:
     def generic(self) -> bool:
         """Generic rules give way to a provider rule that matched the same secret."""
         return self.provider == "generic"
+
+    @property
+    def precedence(self) -> int:
+        """Where hits overlap, only the most telling rule's is kept: generic < format < provider.
+
+        A PEM block inside a GCP key file is reported as the GCP key; a JWT that is a provider's
+        token, as that provider's token.
+        """
+        if self.generic:
+            return 0
+        return 1 if self.provider in FORMAT_PROVIDERS else 2
 
 
 @dataclass(frozen=True)

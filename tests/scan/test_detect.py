@@ -106,6 +106,12 @@ def test_provider_rule_wins_over_generic_rule_on_the_same_secret() -> None:
     assert [m.rule_id for m in scan_both(f'token = "{pat}"\n')] == ["github-pat-classic"]
 
 
+def test_a_key_file_is_reported_as_the_provider_key_not_also_as_a_pem_block() -> None:
+    pem = tokens.private_key_pem().replace("RSA PRIVATE KEY", "PRIVATE KEY").replace("\n", "\\n")
+    text = '{"type": "service_account", "private_key": "' + pem + '", "client_id": "1"}'
+    assert [m.rule_id for m in scan_both(text)] == ["gcp-service-account-key"]
+
+
 def test_pragmas_allowlist_the_line_and_the_next_line() -> None:
     pat = tokens.github_pat()
     assert scan_both(f"t = '{pat}'  # pragma: allowlist secret\n") == []
