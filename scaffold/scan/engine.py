@@ -57,6 +57,9 @@ class ScanOptions:
     engine: str = "auto"
     baseline: Path | None = None  # detect-secrets baseline to suppress known findings
     extra_rules: tuple[Path, ...] = ()
+    # Wraps the detector (an organisation scan's datastore skips content it has seen clean).
+    # A wrapper holds local state, so setting it scans in this process, without a pool.
+    wrap_matcher: Callable[[Matcher], Matcher] | None = None
 
 
 @dataclass(frozen=True)
@@ -104,11 +107,12 @@ def scan_repository(
             suppress = Baseline.load(options.baseline).suppresses
         ruleset = load_rules(options.extra_rules)
         detector = Detector(ruleset, engine=options.engine)
+        wrap = options.wrap_matcher
         scanner = ChunkScanner(
             git,
             functools.partial(build_detector, options.extra_rules, options.engine),
-            options.jobs,
-            local=detector,
+            1 if wrap is not None else options.jobs,
+            local=wrap(detector) if wrap is not None else detector,
         )
         result = _scan(
             git,

@@ -11,7 +11,8 @@ import pytest
 from scaffold.errors import RepositoryError
 from scaffold.scan.engine import ScanOptions, ScanProgress, scan_repository
 from scaffold.scan.examples import expand
-from scaffold.scan.model import ScanResult
+from scaffold.scan.model import Match, ScanResult
+from scaffold.scan.pool import Matcher
 from tests.gitrepo import GitRepo, git
 
 
@@ -234,3 +235,21 @@ def test_corrupt_tree_stops_the_walk_with_a_warning(repo: GitRepo) -> None:
     assert len(result.warnings) == 1
     assert result.warnings[0].startswith("history walk stopped early (fatal: loose object")
     assert result.warnings[0].endswith("is corrupt); scanned what was listed")
+
+
+def test_wrap_matcher_sees_every_object_inline(repo: GitRepo) -> None:
+    repo.commit("a", {"a.env": f"T={token(20)}\n", "b.txt": "b\n"})
+    seen: list[int] = []
+
+    class Counting:
+        def __init__(self, inner: Matcher) -> None:
+            self.inner = inner
+
+        def scan(self, data: bytes) -> list[Match]:
+            seen.append(len(data))
+            return self.inner.scan(data)
+
+    result = scan_repository(repo.path, ScanOptions(jobs=2, wrap_matcher=Counting))
+    assert len(seen) == 3  # two blobs and one commit message, each once
+    assert result.extra["pool"] == "no"
+    assert secrets(result) == {token(20)}
