@@ -140,9 +140,9 @@ class Detector:
         # Cheapest checks first: most candidates of generic rules end here.
         if secret in filters.documentation_keys():
             return None
-        if rule.entropy is not None and filters.shannon_entropy(secret) < rule.entropy:
-            return None
         if rule.generic and (filters.is_identifier(secret) or filters.is_weak_shape(secret)):
+            return None
+        if rule.entropy is not None and filters.shannon_entropy(secret) < rule.entropy:
             return None
         free_form = rule.generic or rule.id.endswith("-url-password")
         if filters.is_templated(secret) or filters.is_placeholder(secret, free_form=free_form):
