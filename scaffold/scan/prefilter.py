@@ -156,7 +156,12 @@ class HyperscanPrefilter:
         def on_match(expression: int, start: int, end: int, flags: int, context: Any) -> None:
             hits.add(expression)
 
-        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        try:
+            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        except self._hs.ScratchInUseError:
+            # Another thread is scanning with this Detector: it gets a scratch of its own.
+            hits.clear()
+            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch.clone())
         # Work in proportion to the hits, not to the number of rules: most content hits nothing.
         count = self._count
         keywords = {hit - count for hit in hits if hit >= count}

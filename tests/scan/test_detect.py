@@ -185,6 +185,15 @@ def test_fragments_of_rules_never_break_the_detector(parts: list[str]) -> None:
     scan_both("".join(parts).encode("utf-8", "surrogateescape"))
 
 
+def test_one_detector_scans_from_several_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"t = '{tokens.github_pat(seed)}'\n" * 2000 for seed in range(8)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda text: HYPERSCAN.scan(text.encode()), texts))
+    assert [len(found) for found in results] == [2000] * 8
+
+
 def test_non_utf8_content_around_a_secret() -> None:
     pat = tokens.github_pat()
     data = b"\xff\xfe\x00binary\x80" + pat.encode() + b"\x00\xc3\x28"
