@@ -53,12 +53,17 @@ class _KeywordLines:
     matches, are the same whichever engine picked the rules.
     """
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, found: dict[str, list[int]] | None) -> None:
         self._data = data
         self._lowered: bytes | None = None
-        self._found: dict[str, list[int]] = {}
+        # Keyword positions the engine already collected: every occurrence of every keyword
+        # that occurs, so a keyword missing from them does not occur.
+        self._known = found is not None
+        self._found: dict[str, list[int]] = found or {}
 
     def _positions(self, keyword: str) -> list[int]:
+        if self._known:
+            return self._found.get(keyword, [])
         if keyword not in self._found:
             if self._lowered is None:
                 self._lowered = self._data.lower()
@@ -117,8 +122,9 @@ class Detector:
 
     def _content_hits(self, data: bytes, lines: _Lines | None) -> list[_Hit]:
         hits = []
-        windows = _KeywordLines(data)
-        for index in self._prefilter.candidates(data):
+        candidates, positions = self._prefilter.candidates(data)
+        windows = _KeywordLines(data, positions)
+        for index in candidates:
             rule = self._content[index]
             regex = self._regexes[rule.id]
             spans = [(0, len(data))] if rule.multiline else windows.lines(rule.keywords)

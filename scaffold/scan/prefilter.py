@@ -32,11 +32,16 @@ def relaxed(pattern: str) -> str:
     )
 
 
+# Rule indices worth running the regex for, and where each keyword that occurs starts (every
+# occurrence, sorted), or None if the engine did not collect positions.
+Candidates = tuple[list[int], dict[str, list[int]] | None]
+
+
 class Prefilter(Protocol):
     name: str
 
-    def candidates(self, data: bytes) -> list[int]:
-        """Indices (into the rules given at construction) worth running the regex for."""
+    def candidates(self, data: bytes) -> Candidates:
+        """The rules (indices into the rules given at construction) that may match `data`."""
         ...
 
 
@@ -75,15 +80,17 @@ class PythonPrefilter:
         automaton.make_automaton()
         self._automaton = automaton
 
-    def _present(self, lowered: bytes) -> set[int]:
+    def candidates(self, data: bytes) -> Candidates:
+        lowered, rules = data.lower(), self._rules_of
         if self._automaton is None:
-            return {k for k, keyword in enumerate(self._keywords) if keyword in lowered}
+            present = [k for k, keyword in enumerate(self._keywords) if keyword in lowered]
+            return sorted({rule for k in present for rule in rules[k]}), None
+        positions: dict[int, list[int]] = {}
         # latin-1 maps each byte to one character: offsets and ASCII keywords line up.
-        return {index for _, index in self._automaton.iter(lowered.decode("latin-1"))}
-
-    def candidates(self, data: bytes) -> list[int]:
-        rules = self._rules_of
-        return sorted({rule for k in self._present(data.lower()) for rule in rules[k]})
+        for last, index in self._automaton.iter(lowered.decode("latin-1")):
+            positions.setdefault(index, []).append(last + 1 - len(self._keywords[index]))
+        found = sorted({rule for k in positions for rule in rules[k]})
+        return found, {self._keywords[k].decode(): at for k, at in positions.items()}
 
 
 def cache_dir() -> Path:
@@ -101,6 +108,7 @@ class HyperscanPrefilter:
         self._hs: Any = hyperscan
         self._keywords, self._per_rule = _keyword_table(rules)
         self._count = len(rules)
+        self._lengths = [len(keyword) for keyword in self._keywords]
         self._db = self._database(rules, version)
         self._scratch = hyperscan.Scratch(self._db)
 
@@ -110,7 +118,8 @@ class HyperscanPrefilter:
         expressions = [relaxed(rule.pattern).encode() for rule in rules]
         flags = [hs.HS_FLAG_PREFILTER | single] * len(rules)
         expressions += [re.escape(k) for k in self._keywords]
-        flags += [hs.HS_FLAG_CASELESS | single] * len(self._keywords)
+        # Every keyword occurrence is reported: its line is where single-line rules look.
+        flags += [hs.HS_FLAG_CASELESS] * len(self._keywords)
         return expressions, flags
 
     def _compile(self, rules: Sequence[Rule]) -> Any:
@@ -150,24 +159,28 @@ class HyperscanPrefilter:
             pass  # a read-only cache only costs the next process a compile
         return db
 
-    def candidates(self, data: bytes) -> list[int]:
+    def candidates(self, data: bytes) -> Candidates:
         hits: set[int] = set()
+        positions: dict[int, list[int]] = {}
+        count, lengths = self._count, self._lengths
 
         def on_match(expression: int, start: int, end: int, flags: int, context: Any) -> None:
-            hits.add(expression)
+            if expression < count:
+                hits.add(expression)
+            else:
+                keyword = expression - count
+                positions.setdefault(keyword, []).append(end - lengths[keyword])
 
         try:
             self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
         except self._hs.ScratchInUseError:
             # Another thread is scanning with this Detector: it gets a scratch of its own.
             hits.clear()
+            positions.clear()
             self._db.scan(data, match_event_handler=on_match, scratch=self._scratch.clone())
         # Work in proportion to the hits, not to the number of rules: most content hits nothing.
-        count = self._count
-        keywords = {hit - count for hit in hits if hit >= count}
-        return sorted(
-            hit for hit in hits if hit < count and not keywords.isdisjoint(self._per_rule[hit])
-        )
+        found = sorted(hit for hit in hits if not positions.keys().isdisjoint(self._per_rule[hit]))
+        return found, {self._keywords[k].decode(): at for k, at in positions.items()}
 
 
 def _raise_for_rejected(rules: Sequence[Rule]) -> None:
