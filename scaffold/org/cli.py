@@ -277,6 +277,12 @@ def run_org(args: argparse.Namespace) -> int:
             "--show-secrets is not available for several repositories: the "
             "datastore never holds secrets (scan one repository to see them)"
         )
+    if (
+        getattr(args, "staged", False)
+        or getattr(args, "since", None)
+        or getattr(args, "commit_range", None)
+    ):
+        raise UsageError("--staged, --since and --range narrow a scan of one repository")
     fmt = getattr(args, "format", "terminal")
     if fmt not in ORG_FORMATS:
         raise UsageError(f"--format {fmt} is per repository; use one of {', '.join(ORG_FORMATS)}")

@@ -1,9 +1,10 @@
 """A matcher that remembers: content already scanned clean under the current rules is skipped.
 
-It wraps the Detector and keys content by its git blob id (computed from the bytes, so the
-engine needs no change). Content that had matches is always rescanned, so the engine rebuilds
-every finding with this repository's provenance; clean content is recorded in batches, each
-committed at once, so an interrupted run resumes without rescanning what it finished.
+It wraps the engine's Detector (ScanOptions.wrap_matcher) and keys content by its git blob id,
+computed from the bytes the engine hands it. Content that had matches is always rescanned, so
+the engine rebuilds every finding with this repository's provenance; clean content is recorded
+in batches, each committed at once, so an interrupted run resumes without rescanning what it
+finished.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class RecordingMatcher:
 
     def __init__(
         self,
-        detector: Matcher,
+        detector: Matcher | None,
         store: Store,
         rules_version: str,
         run_id: int,
@@ -53,6 +54,7 @@ class RecordingMatcher:
         if self.store.content_state(cid, self.rules_version) == 0:
             self.skipped += 1
             return []
+        assert self.detector is not None, "wrap() a detector first"
         matches = self.detector.scan(data)
         self.scanned += 1
         self.bytes += len(data)
@@ -60,6 +62,11 @@ class RecordingMatcher:
         if len(self.pending) >= FLUSH_EVERY or time.monotonic() - self._last_flush > FLUSH_SECONDS:
             self.flush()
         return matches
+
+    def wrap(self, detector: Matcher) -> Matcher:
+        """The engine's hook (ScanOptions.wrap_matcher): put this recorder around its detector."""
+        self.detector = detector
+        return self
 
     def flush(self) -> None:
         batch, self.pending = self.pending, []

@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scaffold.errors import UsageError
 from scaffold.org.shard import Shard
 from scaffold.org.store import Store
 from scaffold.org.targets import RepoTarget, unique
-from scaffold.org.worker import JobSettings, RepoJob, RepoOutcome, ignore_interrupts, run_job
+from scaffold.org.worker import (
+    JobSettings,
+    RepoJob,
+    RepoOutcome,
+    ignore_interrupts,
+    run_job,
+    unchanged_in_place,
+)
 from scaffold.scan.model import ScanResult
 from scaffold.scan.pool import available_cores
 
@@ -65,7 +72,10 @@ def default_cache_dir() -> Path:
 
 
 def _scan_key(rules_version: str, options: OrgOptions) -> str:
-    baseline = options.baseline.read_bytes() if options.baseline is not None else b""
+    try:
+        baseline = options.baseline.read_bytes() if options.baseline is not None else b""
+    except OSError as exc:
+        raise UsageError(f"{options.baseline}: cannot read baseline ({exc.strerror})") from None
     parts = [
         rules_version,
         str(options.include_unreachable),
@@ -77,11 +87,20 @@ def _scan_key(rules_version: str, options: OrgOptions) -> str:
 
 def _outcomes(jobs: Sequence[RepoJob], workers: int) -> Iterator[RepoOutcome]:
     """Outcomes as repositories finish; a slow repository holds up only its own worker."""
+    pending = []
+    for job in jobs:  # unchanged local repositories cost a few stat() calls, not a process
+        settled = unchanged_in_place(job)
+        if settled is None:
+            pending.append(job)
+        else:
+            yield settled
+    jobs, workers = pending, min(workers, len(pending))
     if workers <= 1:
         for job in jobs:
             yield run_job(job)
         return
-    context = multiprocessing.get_context("forkserver" if sys.platform == "linux" else "spawn")
+    # spawn: workers are direct children (their CPU time is ours) and inherit no threads or locks
+    context = multiprocessing.get_context("spawn")
     pool = context.Pool(workers, initializer=ignore_interrupts)
     try:
         yield from pool.imap_unordered(run_job, jobs, chunksize=1)
@@ -156,6 +175,10 @@ def _record(store: Store, outcome: RepoOutcome, settings: JobSettings) -> None:
         store.save_failure(
             target.identity, target.display, location, outcome.error, settings.run_id
         )
+    elif outcome.status == "unchanged":
+        previous = store.repo_state(target.identity)
+        if previous is not None and previous.refs_stat != outcome.refs_stat:
+            store.save_refs_stat(target.identity, outcome.refs_stat)
     elif outcome.result is not None:
         store.save_scan(
             target.identity,
@@ -163,6 +186,7 @@ def _record(store: Store, outcome: RepoOutcome, settings: JobSettings) -> None:
             outcome.result,
             scan_key=settings.scan_key,
             refs_digest=outcome.refs_digest,
+            refs_stat=outcome.refs_stat,
             rules_version=settings.rules_version,
             run_id=settings.run_id,
         )

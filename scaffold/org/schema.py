@@ -42,6 +42,7 @@ CREATE TABLE repositories(
   error TEXT NOT NULL DEFAULT '',
   scan_key TEXT NOT NULL DEFAULT '',
   refs_digest TEXT NOT NULL DEFAULT '',
+  refs_stat TEXT NOT NULL DEFAULT '',
   rules_version TEXT NOT NULL DEFAULT '',
   scanned_at REAL,
   seconds REAL NOT NULL DEFAULT 0,

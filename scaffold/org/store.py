@@ -27,6 +27,7 @@ class RepoState:
     status: str  # "ok" or "failed"
     scan_key: str  # rules version + options that change results
     refs_digest: str  # every ref and its target at the last scan
+    refs_stat: str = ""  # the ref files' sizes and times then (see worker.refs_stat)
 
 
 @contextmanager
@@ -144,10 +145,18 @@ class Store:
     def repo_state(self, identity: str) -> RepoState | None:
         with _errors(self.path):
             row = self.db.execute(
-                "SELECT status, scan_key, refs_digest FROM repositories WHERE identity = ?",
+                "SELECT status, scan_key, refs_digest, refs_stat FROM repositories "
+                "WHERE identity = ?",
                 (identity,),
             ).fetchone()
-        return None if row is None else RepoState(identity, row[0], row[1], row[2])
+        return None if row is None else RepoState(identity, row[0], row[1], row[2], row[3])
+
+    def save_refs_stat(self, identity: str, refs_stat: str) -> None:
+        """An unchanged repository whose ref files were touched: remember their new times."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE repositories SET refs_stat = ? WHERE identity = ?", (refs_stat, identity)
+            )
 
     def save_scan(
         self,
@@ -159,6 +168,7 @@ class Store:
         refs_digest: str,
         rules_version: str,
         run_id: int,
+        refs_stat: str = "",
     ) -> None:
         """Replace a repository's findings with a complete scan's; keep first-seen times."""
         now = time.time()
@@ -187,15 +197,17 @@ class Store:
             stats = result.stats
             db.execute(
                 "INSERT OR REPLACE INTO repositories(identity, display, location, status, error, "
-                "scan_key, refs_digest, rules_version, scanned_at, seconds, blobs_scanned, "
-                "bytes_scanned, commits_seen, suppressed, warnings, skipped, run_id) "
-                "VALUES (?, ?, ?, 'ok', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "scan_key, refs_digest, refs_stat, rules_version, scanned_at, seconds, "
+                "blobs_scanned, bytes_scanned, commits_seen, suppressed, warnings, skipped, "
+                "run_id) "
+                "VALUES (?, ?, ?, 'ok', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     identity,
                     result.repository,
                     location,
                     scan_key,
                     refs_digest,
+                    refs_stat,
                     rules_version,
                     now,
                     stats.seconds,
@@ -218,7 +230,7 @@ class Store:
                 "INSERT INTO repositories(identity, display, location, status, error, run_id) "
                 "VALUES (?, ?, ?, 'failed', ?, ?) ON CONFLICT(identity) DO UPDATE SET "
                 "status = 'failed', error = excluded.error, run_id = excluded.run_id, "
-                "scan_key = '', refs_digest = ''",
+                "scan_key = '', refs_digest = '', refs_stat = ''",
                 (identity, display, location, error, run_id),
             )
 
@@ -243,6 +255,7 @@ class Store:
         """Each repository's last complete scan as a ScanResult (placeholders, not secrets)."""
         wanted = list(identities) if identities is not None else self.identities()
         results = []
+        rules: dict[str, tuple[RuleInfo, ...]] = {}  # per rules version, parsed once
         with _errors(self.path):
             for identity in wanted:
                 repo = self.db.execute(
@@ -256,7 +269,9 @@ class Store:
                 rows = self.db.execute(
                     "SELECT * FROM findings WHERE identity = ?", (identity,)
                 ).fetchall()
-                results.append(result_from_rows(repo, rows, self.rule_infos(repo[3])))
+                if repo[3] not in rules:
+                    rules[repo[3]] = self.rule_infos(repo[3])
+                results.append(result_from_rows(repo, rows, rules[repo[3]]))
         return results
 
     def repo_times(self) -> dict[str, tuple[float | None, str, str]]:

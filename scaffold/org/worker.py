@@ -1,7 +1,7 @@
 """Scan one repository of an organisation run: mirror it, skip it if unchanged, else scan it.
 
-Runs in a worker process (or inline for one job). Each process builds its Detector and opens
-the datastore once, then serves many repositories.
+Runs in a worker process (or inline for one job). Each process opens the datastore once, then
+serves many repositories.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from scaffold.org.mirror import MirrorCache, MirrorError
 from scaffold.org.recorder import RecordingMatcher
 from scaffold.org.store import RepoState, Store
 from scaffold.org.targets import RepoTarget
-from scaffold.scan.model import RuleInfo, ScanResult, ScanStats
-from scaffold.scan.pool import Matcher
+from scaffold.scan.model import ScanResult, ScanStats
 
 
 @dataclass(frozen=True)
@@ -54,6 +53,7 @@ class RepoOutcome:
     error: str = ""
     location: str = ""
     refs_digest: str = ""
+    refs_stat: str = ""
     mirror: str = ""  # "cloned", "fetched", "recloned" or "" for local repositories
     result: ScanResult | None = None
     contents_scanned: int = 0
@@ -61,31 +61,12 @@ class RepoOutcome:
     seconds: float = 0.0
 
 
-_detectors: dict[tuple[tuple[Path, ...], str], Matcher] = {}
 _stores: dict[Path, Store] = {}
-_infos: dict[tuple[Path, ...], tuple[RuleInfo, ...]] = {}
 
 
 def ignore_interrupts() -> None:
     """Pool initializer: Ctrl-C is the coordinator's to handle; workers are terminated."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _detector(extra_rules: tuple[Path, ...], engine: str) -> Matcher:
-    key = (extra_rules, engine)
-    if key not in _detectors:
-        from scaffold.scan.engine import build_detector
-
-        _detectors[key] = build_detector(extra_rules, engine)
-    return _detectors[key]
-
-
-def _rule_infos(extra_rules: tuple[Path, ...]) -> tuple[RuleInfo, ...]:
-    if extra_rules not in _infos:
-        from scaffold.scan.rules import load_rules
-
-        _infos[extra_rules] = load_rules(extra_rules).infos()
-    return _infos[extra_rules]
 
 
 def _store(path: Path) -> Store:
@@ -95,13 +76,83 @@ def _store(path: Path) -> Store:
 
 
 def refs_digest(git_dir: Path) -> str:
-    """Every ref, its target and HEAD: equal digests mean equal reachable history."""
+    """Every ref, its target and HEAD: equal digests mean equal reachable history.
+
+    One git process per repository: this is all an unchanged repository costs on a rerun.
+    """
     from scaffold.scan.git import LockedGit
 
     with LockedGit(git_dir) as git:
         refs = git.output("for-each-ref", "--format=%(objectname) %(refname)")
-        head = git.run("symbolic-ref", "-q", "HEAD", check=False).stdout
+    try:
+        head = (git_dir / "HEAD").read_bytes()  # "ref: refs/heads/main": which branch is HEAD
+    except OSError:
+        head = b""
     return hashlib.sha256(refs + b"\x00" + head).hexdigest()
+
+
+def refs_stat(git_dir: Path) -> str:
+    """A digest of where git keeps refs (name, size, inode, mtime of each file), without git.
+
+    Git rewrites a ref through a lock file and a rename, so any ref change gives a new inode or
+    mtime here. Equal digests let a rerun skip even the one git process refs_digest costs.
+    """
+    digest = hashlib.sha256()
+    places = [git_dir / "HEAD", git_dir / "packed-refs"]
+    for folder in ("refs", "reftable"):
+        root = git_dir / folder
+        if root.is_dir():
+            places.append(root)
+            places.extend(sorted(root.rglob("*")))
+    for place in places:
+        try:
+            info = place.stat()
+        except OSError:
+            continue
+        digest.update(f"{place}\0{info.st_size}\0{info.st_ino}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def git_dir_of(path: Path) -> Path:
+    """The git directory of a work tree or bare repository, looked up without running git."""
+    from scaffold.scan.git import open_repository
+
+    dot_git = path / ".git"
+    if dot_git.is_dir():
+        return dot_git
+    if not dot_git.exists() and (path / "HEAD").is_file() and (path / "objects").is_dir():
+        return path  # bare
+    git, info = open_repository(path)  # a linked work tree, a submodule: let git say
+    git.close()
+    return info.git_dir
+
+
+def _comparable(job: RepoJob) -> bool:
+    """Whether the last scan's state can stand for this run (same rules, options, success)."""
+    previous = job.previous
+    return (
+        previous is not None
+        and previous.status == "ok"
+        and previous.scan_key == job.settings.scan_key
+        and not job.settings.include_unreachable  # unreachable objects do not show in refs
+    )
+
+
+def unchanged_in_place(job: RepoJob) -> RepoOutcome | None:
+    """A local repository whose ref files are as they were: settled without git or a worker."""
+    target = job.target
+    if target.path is None or job.previous is None or not _comparable(job):
+        return None
+    try:
+        stat = refs_stat(git_dir_of(target.path))
+    except (OSError, RepositoryError):
+        return None  # the worker will say what is wrong
+    if stat != job.previous.refs_stat:
+        return None
+    return RepoOutcome(
+        target, "unchanged", location=str(target.path), refs_digest=job.previous.refs_digest,
+        refs_stat=stat,
+    )  # fmt: skip
 
 
 def _locate(job: RepoJob) -> tuple[Path, str]:
@@ -115,28 +166,26 @@ def _locate(job: RepoJob) -> tuple[Path, str]:
 
 def run_job(job: RepoJob, on_flush: Callable[[int], None] | None = None) -> RepoOutcome:
     """Scan one repository; failures of this repository become a "failed" outcome."""
-    from scaffold.scan.git import open_repository
-
     started = time.monotonic()
     target, settings = job.target, job.settings
     try:
         path, mirror = _locate(job)
-        git, info = open_repository(path)
-        git.close()
-        digest = refs_digest(info.git_dir)
+        if not path.is_dir():
+            raise RepositoryError(f"{path}: no such directory")
+        git_dir = git_dir_of(path)
+        stat = refs_stat(git_dir)
+        previous = job.previous
+        comparable = _comparable(job)
+        digest = (
+            previous.refs_digest if comparable and previous and previous.refs_stat == stat else ""
+        )
+        digest = digest or refs_digest(git_dir)
     except (MirrorError, RepositoryError) as exc:
         return RepoOutcome(target, "failed", error=str(exc), location=_where(target))
-    previous = job.previous
-    if (
-        previous is not None
-        and previous.status == "ok"
-        and previous.scan_key == settings.scan_key
-        and previous.refs_digest == digest
-        and not settings.include_unreachable  # unreachable objects do not show in refs
-    ):
+    if comparable and previous is not None and previous.refs_digest == digest:
         return RepoOutcome(
-            target, "unchanged", location=str(path), refs_digest=digest, mirror=mirror,
-            seconds=time.monotonic() - started,
+            target, "unchanged", location=str(path), refs_digest=digest, refs_stat=stat,
+            mirror=mirror, seconds=time.monotonic() - started,
         )  # fmt: skip
     try:
         result, recorder = _scan(path, settings, on_flush)
@@ -151,6 +200,7 @@ def run_job(job: RepoJob, on_flush: Callable[[int], None] | None = None) -> Repo
         "scanned",
         location=str(path),
         refs_digest=digest,
+        refs_stat=stat,
         mirror=mirror,
         result=result,
         contents_scanned=recorder.scanned,
@@ -166,7 +216,7 @@ def _scan(
 
     store = _store(settings.datastore)
     recorder = RecordingMatcher(
-        _detector(settings.extra_rules, settings.engine),
+        None,
         store,
         settings.rules_version,
         settings.run_id,
@@ -179,14 +229,10 @@ def _scan(
         engine=settings.engine,
         baseline=settings.baseline,
         extra_rules=settings.extra_rules,
+        wrap_matcher=recorder.wrap,  # skip content scanned clean before, record the rest
     )
     try:
-        result = scan_repository(
-            path,
-            options,
-            matcher_factory=lambda: recorder,
-            rules=_rule_infos(settings.extra_rules),
-        )
+        result = scan_repository(path, options)
     finally:
         recorder.flush()  # what was matched stays matched, even if the scan failed later
     return result, recorder

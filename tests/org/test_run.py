@@ -152,3 +152,31 @@ def _dump(results: list[ScanResult]) -> str:
     out = io.StringIO()
     json_report(results, out)
     return out.getvalue()
+
+
+def test_interrupted_inside_a_repository_keeps_its_finished_batches(
+    org: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scaffold.org.store import Store
+    from scaffold.org.worker import JobSettings, RepoJob, run_job
+    from scaffold.scan.rules import load_rules
+
+    reference = _run(org, tmp_path / "reference.db")
+    monkeypatch.setattr("scaffold.org.recorder.FLUSH_EVERY", 2)
+    store, version = tmp_path / "org.db", load_rules().version
+    with Store(store) as opened:
+        run_id = opened.begin_run(version, [])
+    settings = JobSettings(store, tmp_path / "cache", run_id, version, scan_key="k")
+    (target,) = resolve([str(org.bare("svc1"))])
+
+    def stop(recorded: int) -> None:
+        raise KeyboardInterrupt  # as if Ctrl-C came right after the first batch was committed
+
+    with pytest.raises(KeyboardInterrupt):
+        run_job(RepoJob(target, settings, None), on_flush=stop)
+    with Store(store) as opened:
+        assert opened.count_contents(version) == 2
+    monkeypatch.setattr("scaffold.org.recorder.FLUSH_EVERY", 500)
+    resumed = _run(org, store)
+    assert resumed.contents_scanned == reference.contents_scanned - 2
+    assert _json(resumed.results) == _json(reference.results)
