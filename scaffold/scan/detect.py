@@ -49,8 +49,8 @@ class _Lines:
 class _KeywordLines:
     """The lines of some content that hold a keyword: where single-line rules need to look.
 
-    Shared by both engines (the prefilter only says which rules to run), so windows, and hence
-    matches, are the same whichever engine picked the rules.
+    Each engine reports every occurrence of every keyword (or none, and they are searched here),
+    so the lines, and hence the matches, are the same whichever engine found them.
     """
 
     def __init__(self, data: bytes, found: dict[str, list[int]] | None) -> None:
