@@ -46,6 +46,25 @@ def test_both_engines_report_the_same_matches(seed: int) -> None:
     assert found == PYTHON.scan(data)
 
 
+def test_python_engine_without_pyahocorasick_reports_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_ahocorasick(name: str, *args: object, **kwargs: object) -> object:
+        if name == "ahocorasick":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_ahocorasick)
+    plain = Detector(RULESET, engine="python")
+    assert plain._prefilter._automaton is None  # type: ignore[attr-defined]
+    data = corpus(3)
+    assert plain.scan(data) == HYPERSCAN.scan(data)
+
+
 def test_both_engines_agree_on_every_example_alone() -> None:
     for rule in RULESET.rules:
         for example in (*rule.examples, *rule.negatives):
