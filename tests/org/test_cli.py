@@ -128,3 +128,26 @@ def test_bad_input_is_one_line(
     lines = [line for line in capsys.readouterr().err.splitlines() if line]
     assert len(lines) == 4 and all(line.startswith("error: ") for line in lines)
     assert _merge(["merge", str(junk)]) == 2
+
+
+def test_gitlab_group_and_an_empty_github_org(
+    org: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.org.fakehost import gitlab_project
+
+    monkeypatch.setenv("GITLAB_TOKEN", "glpat-" + "k" * 20)
+    projects = [gitlab_project(f"grp/sub/{n}", org.url(n)) for n in org.names]
+    fork = (tmp_path / "fork.git").as_uri()  # never cloned: forks are left out
+    projects.append(gitlab_project("grp/sub/fork", fork, fork=True))
+    listings = {"/groups/grp/projects": projects, "/orgs/empty/repos": []}
+    with serve(FakeHost(listings)) as host:
+        code = _scan([
+            "--gitlab-group", "grp", "--gitlab-api-url", host.base,
+            "--github-org", "empty", "--github-api-url", host.base,
+            "--cache-dir", str(tmp_path / "cache"), "--format", "json",
+        ])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "warning: GitHub organisation empty has no repositories to scan" in captured.err
+    document = json.loads(captured.out)
+    assert document["summary"]["repositories"] == 3  # the fork is left out
