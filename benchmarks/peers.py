@@ -52,7 +52,11 @@ def _kingfisher_secrets(report: Path) -> list[str]:
 
 def _scaffold_secrets(report: Path) -> list[str]:
     data = json.loads(report.read_text())
-    return [str(f.get("secret", "")) for f in data.get("findings", [])]
+    return [
+        str(finding.get("secret", ""))
+        for repository in data.get("repositories", [])
+        for finding in repository.get("findings", [])
+    ]
 
 
 def tools(scaffold_bin: Path) -> dict[str, Tool]:

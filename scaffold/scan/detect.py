@@ -96,7 +96,7 @@ class _Hit:
     secret: str
     start: int  # where the finding is reported (the secret, or the encoded value holding it)
     end: int
-    validation: Validation
+    validation: Validation | None  # None: the rule's validator refuted it (e.g. a bad checksum)
 
 
 class Detector:
@@ -163,8 +163,9 @@ class Detector:
                     return None
         if rule.validator is None:
             return _Hit(rule, secret, start, end, Validation.UNVERIFIED)
-        validation = VALIDATORS[rule.validator](secret)
-        return None if validation is None else _Hit(rule, secret, start, end, validation)
+        # A refuted candidate is kept (validation None) so that a less telling rule cannot report
+        # the same span: a token with a wrong checksum is not a secret under a generic rule either.
+        return _Hit(rule, secret, start, end, VALIDATORS[rule.validator](secret))
 
     def _manifest_hits(self, data: bytes, lines: _Lines, found: list[_Hit]) -> list[_Hit]:
         hits: list[_Hit] = []
@@ -178,6 +179,7 @@ class Detector:
                 hits += [
                     _Hit(h.rule, h.secret, value.start, value.end, h.validation) for h in inner
                 ]
+                inner = [h for h in inner if h.validation is not None]
             else:
                 # stringData is plain text, already scanned where it stands; a generic hit on it
                 # gives way to the more telling stringData rule (see _finish).
@@ -201,7 +203,7 @@ class Detector:
                 continue
             start, end = found.span(rule.secret_group)
             hit = self._judge(rule, value.decoded, start, end, None) if start < end else None
-            if hit is not None:
+            if hit is not None and hit.validation is not None:
                 return [_Hit(rule, hit.secret, value.start, value.end, hit.validation)]
         return []
 
@@ -216,12 +218,15 @@ class Detector:
         unique: dict[tuple[str, int, int], _Hit] = {}
         for hit in hits:
             rank = hit.rule.precedence
-            if rank in above and _overlaps(above[rank], hit.start, hit.end):
+            if hit.validation is None or (
+                rank in above and _overlaps(above[rank], hit.start, hit.end)
+            ):
                 continue
             unique.setdefault((hit.rule.id, hit.start, hit.end), hit)
         matches = []
         for (rule_id, start, end), hit in sorted(unique.items(), key=lambda kv: kv[0][1:]):
             line, column = lines.position(start)
+            assert hit.validation is not None  # refuted hits were skipped above
             matches.append(Match(rule_id, hit.secret, start, end, line, column, hit.validation))
         return sorted(matches, key=lambda m: (m.start, m.end, m.rule_id))
 

@@ -120,6 +120,12 @@ def test_wrong_checksum_and_documentation_keys_are_not_findings() -> None:
     assert scan_both(text + f"aws_secret_access_key={secret}\n") == []
 
 
+def test_a_refuted_token_is_not_reported_by_a_generic_rule_either() -> None:
+    # `token = "<value>"` fits the generic assignment rule; the wrong checksum says it is no token
+    bad = tokens.github_pat_bad_checksum()
+    assert scan_both(f'token = "{bad}"\nGITHUB_TOKEN: "{bad}"\n') == []
+
+
 def test_provider_rule_wins_over_generic_rule_on_the_same_secret() -> None:
     pat = tokens.github_pat()
     assert [m.rule_id for m in scan_both(f'token = "{pat}"\n')] == ["github-pat-classic"]
