@@ -11,16 +11,19 @@ import re
 import string
 from collections import Counter
 from functools import lru_cache
-
-from detect_secrets.filters.heuristic import (
-    is_indirect_reference,
-    is_likely_id_string,
-    is_potential_uuid,
-    is_sequential_string,
-    is_templated_secret,
-)
+from types import ModuleType
 
 from scaffold.scan.examples import aws_documentation_keys
+
+
+@lru_cache(maxsize=1)
+def _heuristics() -> ModuleType:
+    """detect-secrets' heuristics, imported on first need: its package import costs ~0.2 s,
+    which the commit-time hook must not pay for a change that holds no candidate at all."""
+    from detect_secrets.filters import heuristic
+
+    return heuristic
+
 
 # Words that mark a value as a stand-in. Matched as written, in lower or upper case, so that
 # random token bodies (mixed case) almost never trip them by chance.
@@ -135,14 +138,16 @@ def is_placeholder(secret: str, *, free_form: bool = False) -> bool:
         return True
     # The variable part of a token is its last segment (after ghp_, sk_live_, xoxb-...).
     tail = segments[-1] if segments else lowered
-    if len(tail) >= 4 and (is_sequential_string(tail) or len(set(tail)) <= 2):
+    if len(tail) >= 4 and (_heuristics().is_sequential_string(tail) or len(set(tail)) <= 2):
         return True
     return len(secret) < 200 and REPEATED_RUN.search(secret) is not None
 
 
 def is_templated(secret: str) -> bool:
     """`${VAR}`, `{{ var }}`, `%(var)s`, `<your-token>`, `$VAR`, `%VAR%`: filled in elsewhere."""
-    return is_templated_secret(secret) or TEMPLATE_MARKS.search(secret) is not None
+    return TEMPLATE_MARKS.search(secret) is not None or bool(
+        _heuristics().is_templated_secret(secret)
+    )
 
 
 # Shapes of values that name something rather than being a secret: ENV_NAMES, snake/kebab
@@ -232,7 +237,9 @@ def is_identifier(secret: str) -> bool:
     """A name, path, attribute access or UUID: `GITHUB_TOKEN`, `x-access-token`, `cfg.db.pw`."""
     # A bare UUID in a generic assignment is far more often an id than a credential; the
     # providers whose tokens are UUIDs have their own rules.
-    return IDENTIFIER.match(secret) is not None or (len(secret) == 36 and is_potential_uuid(secret))
+    return IDENTIFIER.match(secret) is not None or (
+        len(secret) == 36 and _heuristics().is_potential_uuid(secret)
+    )
 
 
 def is_weak_shape(secret: str) -> bool:
@@ -265,7 +272,9 @@ def generic_false_positive(secret: str, line_before: str) -> bool:
 
 def is_reference_or_id(secret: str, line_before: str) -> bool:
     """Generic rules: the value is looked up elsewhere, or named like an id (`user_id = ...`)."""
-    return is_reference(line_before) or is_likely_id_string(secret, line_before + secret)
+    return is_reference(line_before) or _heuristics().is_likely_id_string(
+        secret, line_before + secret
+    )
 
 
 def is_reference(line: str) -> bool:
@@ -273,7 +282,7 @@ def is_reference(line: str) -> bool:
     lowered = line.lower()
     if "process.env." in lowered or "os.environ" in lowered or "getenv(" in lowered:
         return True
-    return is_indirect_reference(line)
+    return bool(_heuristics().is_indirect_reference(line))
 
 
 def allowlisted(line: bytes, previous: bytes) -> bool:
