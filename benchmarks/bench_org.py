@@ -90,13 +90,14 @@ def main() -> int:
         scan_once(Path(args.scan_only[0]), Path(args.scan_only[1]), args.jobs)
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-org-") as tmp:
-        root, datastore = Path(tmp) / "org", Path(tmp) / "org.db"
-        started = time.monotonic()
-        build_org(root, args.repos, args.commits, args.files)
-        print(
-            f"built {args.repos} repositories in {time.monotonic() - started:.1f} s",
-            file=sys.stderr,
-        )
+        work = args.workdir or Path(tmp)
+        root = work / f"org-r{args.repos}-c{args.commits}-f{args.files}"
+        datastore = Path(tmp) / "org.db"
+        if not root.exists():
+            started = time.monotonic()
+            build_org(root, args.repos, args.commits, args.files)
+            took = time.monotonic() - started
+            print(f"built {args.repos} repositories in {took:.1f} s", file=sys.stderr)
         first, _ = _measured(root, datastore, args.jobs)
         second, _ = _measured(root, datastore, args.jobs)
         _commit_one_change(root / "repo000")

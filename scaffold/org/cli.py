@@ -315,6 +315,8 @@ def run_org(args: argparse.Namespace) -> int:
     show = not getattr(args, "no_progress", False) and sys.stderr.isatty()
     with _progress(show) as progress:
         run = scan_organisation(targets, options, progress)
+    if not run.targets:
+        _warn(f"shard {shard} holds none of the {len(targets)} repositories")
     for outcome in run.failed:
         print(f"error: {outcome.target.display}: {outcome.error}", file=sys.stderr)
     results = list(run.results)
