@@ -21,11 +21,11 @@ class Measurement:
 
 def _children_of(pid: int) -> list[int]:
     found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
             found.extend(int(c) for c in (task / "children").read_text().split())
-        except OSError:
-            continue
+    except OSError:  # the process ended while we looked
+        pass
     return found
 
 

@@ -136,20 +136,27 @@ class LockedGit:
     def output(self, *args: str) -> bytes:
         return self.run(*args).stdout
 
-    def popen(self, *args: str, stdin: bool = False, stderr: IO[bytes]) -> subprocess.Popen[bytes]:
-        """Start a long-lived child; stdin is a pipe we own (closed at once unless `stdin`).
+    def popen(
+        self,
+        *args: str,
+        stdin: bool = False,
+        stderr: IO[bytes],
+        source: IO[bytes] | None = None,
+    ) -> subprocess.Popen[bytes]:
+        """Start a long-lived child; stdin is a pipe we own (closed at once unless `stdin`), or
+        `source`, another child's stdout, so two git processes stream into each other.
 
         stderr goes to a file so a chatty child can never block on a full pipe.
         """
         proc = subprocess.Popen(
             self.argv(*args),
-            stdin=subprocess.PIPE,
+            stdin=source if source is not None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=stderr,
             env=self.env,
             cwd=self._scratch,
         )
-        if not stdin and proc.stdin is not None:
+        if not stdin and source is None and proc.stdin is not None:
             proc.stdin.close()
         return proc
 

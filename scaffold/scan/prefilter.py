@@ -108,7 +108,6 @@ class HyperscanPrefilter:
         self._hs: Any = hyperscan
         self._keywords, self._per_rule = _keyword_table(rules)
         self._count = len(rules)
-        self._lengths = [len(keyword) for keyword in self._keywords]
         self._db = self._database(rules, version)
         self._scratch = hyperscan.Scratch(self._db)
 
@@ -118,8 +117,11 @@ class HyperscanPrefilter:
         expressions = [relaxed(rule.pattern).encode() for rule in rules]
         flags = [hs.HS_FLAG_PREFILTER | single] * len(rules)
         expressions += [re.escape(k) for k in self._keywords]
-        # Every keyword occurrence is reported: its line is where single-line rules look.
-        flags += [hs.HS_FLAG_CASELESS] * len(self._keywords)
+        # One report per keyword: whether it occurs is all the prefilter needs. Reporting every
+        # occurrence cost a Python callback each (a million on a 600 MB history); the lines of the
+        # few candidate rules' keywords are found afterwards, by the same search the Python
+        # engine uses, so both engines still see the same lines.
+        flags += [hs.HS_FLAG_CASELESS | single] * len(self._keywords)
         return expressions, flags
 
     def _compile(self, rules: Sequence[Rule]) -> Any:
@@ -161,26 +163,25 @@ class HyperscanPrefilter:
 
     def candidates(self, data: bytes) -> Candidates:
         hits: set[int] = set()
-        positions: dict[int, list[int]] = {}
-        count, lengths = self._count, self._lengths
+        present: set[int] = set()
+        count = self._count
 
         def on_match(expression: int, start: int, end: int, flags: int, context: Any) -> None:
             if expression < count:
                 hits.add(expression)
             else:
-                keyword = expression - count
-                positions.setdefault(keyword, []).append(end - lengths[keyword])
+                present.add(expression - count)
 
         try:
             self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
         except self._hs.ScratchInUseError:
             # Another thread is scanning with this Detector: it gets a scratch of its own.
             hits.clear()
-            positions.clear()
+            present.clear()
             self._db.scan(data, match_event_handler=on_match, scratch=self._scratch.clone())
         # Work in proportion to the hits, not to the number of rules: most content hits nothing.
-        found = sorted(hit for hit in hits if not positions.keys().isdisjoint(self._per_rule[hit]))
-        return found, {self._keywords[k].decode(): at for k, at in positions.items()}
+        found = sorted(hit for hit in hits if not present.isdisjoint(self._per_rule[hit]))
+        return found, None  # keyword lines are searched for the candidates only
 
 
 def _raise_for_rejected(rules: Sequence[Rule]) -> None:

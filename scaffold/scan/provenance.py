@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from functools import partial
 from typing import IO
 
 from scaffold.scan.git import LockedGit, decode_path
@@ -141,44 +139,58 @@ def _person(raw: bytes) -> tuple[str, str, str]:
     return name.decode("utf-8", "replace"), email.decode("utf-8", "replace"), date
 
 
-def refs_containing(git: LockedGit, commit: str) -> tuple[str, ...]:
-    """Every ref (branch, tag, remote, stash) from which `commit` is reachable."""
-    proc = git.run("for-each-ref", "--format=%(refname)", f"--contains={commit}", check=False)
-    if proc.returncode != 0:
-        return ()
-    return tuple(decode_path(line) for line in proc.stdout.splitlines() if line)
-
-
 def refs_for_commits(git: LockedGit, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """For each commit, the refs it is reachable from, with as few history walks as possible.
+    """For each commit, every ref (branch, tag, remote, stash) it is reachable from.
 
-    `for-each-ref --contains` walks history once per commit; `rev-list <ref>` once per ref.
-    Typical repositories have a few refs and many findings, big ones many tags: pick the cheaper.
+    One walk for all refs: `rev-list --topo-order --parents` lists children before parents, so a
+    commit's refs are complete when it is reached (those pointing at it, plus its children's),
+    and are then handed on to its parents as one bit mask. Masks are dropped once handed on, so
+    memory follows the width of the history, not its length.
     """
     if not commits:
         return {}
-    listed = git.run("for-each-ref", "--format=%(refname)", check=False).stdout
-    names = [decode_path(line) for line in listed.splitlines() if line]
-    with ThreadPoolExecutor(max_workers=4) as threads:  # git walks side by side
-        if len(names) >= len(commits):
-            found = threads.map(partial(refs_containing, git), commits)
-            return dict(zip(commits, found, strict=True))
-        wanted = set(commits)
-        reached = threads.map(partial(_reachable_among, git, wanted), names)
-        holders: dict[str, list[str]] = {commit: [] for commit in commits}
-        for name, hits in zip(names, reached, strict=True):
-            for commit in hits:
-                holders[commit].append(name)
-    return {commit: tuple(refs) for commit, refs in holders.items()}
-
-
-def _reachable_among(git: LockedGit, wanted: set[str], ref: str) -> set[str]:
+    listed = git.run(
+        "for-each-ref",
+        "--format=%(objecttype) %(*objecttype) %(objectname) %(*objectname) %(refname)",
+        check=False,
+    ).stdout
+    names: list[str] = []
+    masks: dict[bytes, int] = {}
+    for line in listed.splitlines():
+        kind, peeled_kind, oid, peeled, name = line.split(b" ", 4)
+        target = peeled if peeled_kind else oid
+        if (peeled_kind or kind) != b"commit":
+            continue  # a ref to a tree or blob holds no commit
+        masks[target] = masks.get(target, 0) | (1 << len(names))
+        names.append(decode_path(name))
+    found: dict[str, tuple[str, ...]] = {commit: () for commit in commits}
+    if not masks:
+        return found
+    wanted = {commit.encode("ascii") for commit in commits}
     with tempfile.TemporaryFile() as errors:
-        proc = git.popen("rev-list", ref, "--", stderr=errors)
-        assert proc.stdout is not None
-        hits = {line.strip().decode("ascii") for line in proc.stdout} & wanted
-        proc.wait()  # a ref to a tree or blob lists nothing: it holds no commit
-    return hits
+        proc = git.popen(
+            "rev-list", "--topo-order", "--parents", "--stdin", stdin=True, stderr=errors
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(b"".join(tip + b"\n" for tip in masks))  # read whole before the walk
+        proc.stdin.close()
+        remaining = len(wanted)
+        for line in proc.stdout:
+            commit, *parents = line.split()
+            mask = masks.pop(commit, 0)
+            for parent in parents:
+                masks[parent] = masks.get(parent, 0) | mask
+            if commit in wanted:
+                found[commit.decode("ascii")] = tuple(
+                    name for bit, name in enumerate(names) if mask >> bit & 1
+                )
+                remaining -= 1
+                if remaining == 0:
+                    break  # ancestors cannot add refs to commits already reached
+        proc.stdout.close()
+        proc.kill()
+        proc.wait()
+    return found
 
 
 def refs_pointing_at(git: LockedGit, oid: str) -> tuple[str, ...]:
