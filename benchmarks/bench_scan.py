@@ -93,17 +93,19 @@ def main() -> int:
             "wall_s": round(wall, 2),
             "cpu_s": round(statistics.median(m.cpu_s for m in runs), 2),
             "peak_rss_mb": round(max(m.peak_rss_mb for m in runs), 1),
+            "peak_pss_mb": round(max(m.peak_pss_mb for m in runs), 1),
             "mb_per_s": round(blob_mb / wall, 1),
             "exit": runs[-1].returncode,
             **accuracy(found, truth),
         }
 
     print(f"repository: {repo} ({args.commits} commits, {blob_mb:.0f} MB of unique blobs)")
-    columns = ("wall s", "cpu s", "RSS MB", "MB/s", "found", "decoys")
+    columns = ("wall s", "cpu s", "RSS MB", "PSS MB", "MB/s", "found", "decoys")
     print(f"{'tool':<11}" + "".join(f"{c:>8}" for c in columns))
     for name, row in rows.items():
         print(
             f"{name:<11}{row['wall_s']:>8}{row['cpu_s']:>8}{row['peak_rss_mb']:>8}"
+            f"{row['peak_pss_mb']:>8}"
             f"{row['mb_per_s']:>8}{str(row['found']) + '/' + str(row['planted']):>8}"
             f"{str(row['decoys_reported']) + '/' + str(row['decoys']):>8}"
         )

@@ -16,6 +16,8 @@ class Measurement:
     wall_s: float
     cpu_s: float  # user + system of the command and every child it waited for
     peak_rss_mb: float  # largest sum of VmRSS over the process tree, sampled every 20 ms
+    peak_pss_mb: float  # the same with Pss: pages shared between processes (git's mapped
+    # packs, read by several cat-file workers) are counted once, not once per process
     returncode: int
 
 
@@ -29,19 +31,26 @@ def _children_of(pid: int) -> list[int]:
     return found
 
 
-def _tree_rss_kb(root: int) -> int:
-    total, todo = 0, [root]
+def _field_kb(path: str, field: str) -> int:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_memory_kb(root: int) -> tuple[int, int]:
+    """(sum of VmRSS, sum of Pss) over `root` and all its descendants."""
+    rss = pss = 0
+    todo = [root]
     while todo:
         pid = todo.pop()
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-                    break
-        except OSError:
-            continue
+        rss += _field_kb(f"/proc/{pid}/status", "VmRSS:")
+        pss += _field_kb(f"/proc/{pid}/smaps_rollup", "Pss:")
         todo.extend(_children_of(pid))
-    return total
+    return rss, pss
 
 
 def run_measured(
@@ -58,13 +67,14 @@ def run_measured(
     )
     assert proc.stdin is not None
     proc.stdin.close()  # an explicitly empty stdin
-    peak = 0
+    peak = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            peak = max(peak, _tree_rss_kb(proc.pid))
+            rss, pss = _tree_memory_kb(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -78,5 +88,6 @@ def run_measured(
         wall_s=wall,
         cpu_s=usage.ru_utime + usage.ru_stime,
         peak_rss_mb=max(peak, usage.ru_maxrss) / 1024,
+        peak_pss_mb=peak_pss / 1024,
         returncode=proc.returncode,
     )

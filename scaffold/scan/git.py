@@ -47,6 +47,11 @@ _NEUTRAL_CONFIG: tuple[tuple[str, str], ...] = (
     ("fetch.recurseSubmodules", "false"),
     ("submodule.recurse", "false"),
     ("safe.directory", "*"),  # we never run repository code, so ownership checks add nothing
+    # Memory stays bounded on huge histories: git maps at most this much of the packs at a time
+    # (defaults allow 8 GiB). Measured on a 584 MB history: RSS of cat-file 300 -> 180 MB, time
+    # unchanged. A repository's own (larger) setting is overridden too.
+    ("core.packedGitLimit", "64m"),
+    ("core.packedGitWindowSize", "16m"),
 )
 
 
