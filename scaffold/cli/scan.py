@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 HELP = "Scan every commit, branch, tag and stash of a git repository for secrets."
 
-FORMATS = ("terminal", "json", "sarif", "baseline")
+FORMATS = ("terminal", "json", "sarif", "baseline", "html")
 ENGINES = ("auto", "hyperscan", "python")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
@@ -95,9 +95,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from scaffold.scan.ranges import add_scope_arguments  # --staged, --since, --range (hooks)
 
     add_scope_arguments(parser)
+    from scaffold.org.cli import add_org_arguments  # several targets, organisations, datastore
+
+    add_org_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from scaffold.org.cli import run_org, wants_org
+
+    if wants_org(args):  # more than one target, an org flag, a datastore: docs/org-scan.md
+        return run_org(args)
     from scaffold.report import REPORTERS
     from scaffold.scan.engine import ScanOptions, default_baseline, scan_repository
     from scaffold.scan.ranges import scan_scope

@@ -12,15 +12,14 @@ from scaffold.cli import scan as scan_cli
 from scaffold.cli.report import add_arguments as add_report_arguments
 from scaffold.cli.report import run as run_report
 from scaffold.errors import guarded
-from scaffold.org.cli import EXIT_PARTIAL, add_org_arguments, run_org, wants_org
+from scaffold.org.cli import EXIT_PARTIAL, run_org, wants_org
 from tests.org.fakehost import FakeHost, github_repo, serve
 from tests.org.repos import Org, build_org
 
 
 def _scan(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
-    scan_cli.add_arguments(parser)
-    add_org_arguments(parser)
+    scan_cli.add_arguments(parser)  # includes the org flags (add_org_arguments)
     args = parser.parse_args(argv)
     assert wants_org(args)
     return guarded(lambda: run_org(args))
