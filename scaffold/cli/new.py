@@ -102,6 +102,7 @@ def _remote_url(answers: Mapping[str, Any]) -> str | None:
 
 def file_tree(root: str, files: tuple[str, ...]) -> Any:
     """A rich Tree of the committed files, directories first."""
+    from rich.markup import escape
     from rich.tree import Tree
 
     nested: dict[str, Any] = {}
@@ -113,36 +114,41 @@ def file_tree(root: str, files: tuple[str, ...]) -> Any:
     def add(tree: Tree, node: dict[str, Any]) -> None:
         for name in sorted(node, key=lambda n: (not node[n], n)):
             if node[name]:
-                add(tree.add(f"[bold blue]{name}/[/]"), node[name])
+                add(tree.add(f"[bold blue]{escape(name)}/[/]"), node[name])
             else:
-                tree.add(name)
+                tree.add(escape(name))
 
-    top = Tree(f"[bold]{root}/[/]")
+    top = Tree(f"[bold]{escape(root)}/[/]")
     add(top, nested)
     return top
 
 
 def _report(console: Console, made: NewService, shown_dest: str) -> None:
+    from rich.markup import escape
+
     console.print(file_tree(shown_dest.rstrip("/") or ".", made.files))
     version = f" (template {made.template_version})" if made.template_version else ""
     verb = "Replaced the contents of" if made.replaced else "Created"
     console.print(
-        f"\n{verb} [bold]{made.path}[/]{version}: {len(made.files)} files, "
+        f"\n{verb} [bold]{escape(str(made.path))}[/]{version}: {len(made.files)} files, "
         f"commit {made.commit[:12]} on main."
     )
     console.print("\nNext steps:")
+    steps: list[str] = []
     if Path(shown_dest).resolve() != Path.cwd().resolve():
-        console.print(f"  cd {shown_dest}")
+        steps.append(f"cd {shown_dest}")
     remote = _remote_url(made.answers)
     if remote:
-        console.print(f"  git remote add origin {remote}")
-        console.print("  git push -u origin main")
+        steps += [f"git remote add origin {remote}", "git push -u origin main"]
     if not made.hooks_installed:
-        console.print("  pre-commit install")
-    console.print("  pre-commit run --all-files")
+        steps.append("pre-commit install")
+    steps.append("pre-commit run --all-files")
     guides = [name for name in ("README.md", "docs/production-readiness.md") if name in made.files]
     if guides:
-        console.print(f"  read {' and '.join(guides)}")
+        steps.append(f"read {' and '.join(guides)}")
+    for step in steps:
+        # commands are copied and pasted: never wrapped, and paths are text, not markup
+        console.print(f"  {step}", soft_wrap=True, markup=False)
 
 
 def run(args: argparse.Namespace) -> int:
