@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import io
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scaffold.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from scaffold.errors import EXIT_FINDINGS, EXIT_OK
 
 if TYPE_CHECKING:
     from scaffold.scan.engine import ScanProgress
@@ -106,12 +103,12 @@ def run(args: argparse.Namespace) -> int:
     if wants_org(args):  # more than one target, an org flag, a datastore: docs/org-scan.md
         return run_org(args)
     from scaffold.report import REPORTERS
+    from scaffold.report.output import check_output, emit
     from scaffold.scan.engine import ScanOptions, default_baseline, scan_repository
     from scaffold.scan.ranges import scan_scope
 
     output: Path | None = args.output
-    if output is not None:
-        _check_output(output, force=args.force)
+    check_output(output, force=args.force)
     path: Path = args.path
     baseline: Path | None = None
     if args.baseline is not None:
@@ -132,13 +129,12 @@ def run(args: argparse.Namespace) -> int:
         result = scan_scope(args, path, options) or scan_repository(path, options, progress)
     if args.format != "terminal" or output is not None:
         _warn(result.warnings, len(result.skipped))
-    report = io.StringIO()
-    REPORTERS[args.format]([result], report, show_secrets=args.show_secrets)
-    if output is None:
-        sys.stdout.write(report.getvalue())
-        sys.stdout.flush()
-    else:
-        write_atomically(output, report.getvalue(), force=args.force)
+    reporter = REPORTERS[args.format]
+    emit(
+        lambda out: reporter([result], out, show_secrets=args.show_secrets),
+        output,
+        force=args.force,
+    )
     return EXIT_FINDINGS if result.findings else EXIT_OK
 
 
@@ -148,38 +144,6 @@ def _warn(warnings: tuple[str, ...], skipped: int) -> None:
         print(f"warning: {warning}", file=sys.stderr)
     if skipped:
         print(f"warning: {skipped} object(s) not scanned (listed in the report)", file=sys.stderr)
-
-
-def _check_output(output: Path, *, force: bool) -> None:
-    if output.is_dir():
-        raise UsageError(f"{output} is a directory")
-    if output.exists() and not force:
-        raise UsageError(f"{output} already exists (use --force to replace it)")
-    if not output.parent.is_dir():
-        raise UsageError(f"{output.parent} does not exist")
-
-
-def write_atomically(target: Path, text: str, *, force: bool) -> None:
-    """Write to a temporary file beside `target`, then move it into place in one step.
-
-    Without `force`, a file that appeared meanwhile is still never replaced.
-    """
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if force:
-            os.replace(temp, target)
-        else:
-            try:
-                os.link(temp, target)  # fails if target exists: no clobbering race
-            except FileExistsError:
-                raise UsageError(f"{target} already exists (use --force to replace it)") from None
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 @contextmanager
