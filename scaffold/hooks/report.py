@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -16,6 +16,22 @@ class Problem:
     line: int
     check: str  # short id, e.g. "static-cloud-keys"
     message: str
+
+
+def check_files(
+    paths: Sequence[str], check_text: Callable[[str, str], list[Problem]]
+) -> list[Problem]:
+    """Run a text check over each file; an unreadable file is a problem, not a crash."""
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError as exc:
+            problems.append(Problem(path, 0, "unreadable", exc.strerror or "cannot read"))
+            continue
+        problems += check_text(path, text)
+    return problems
 
 
 def print_problems(

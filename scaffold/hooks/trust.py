@@ -16,7 +16,7 @@ import yaml
 
 from scaffold.errors import guarded
 from scaffold.hooks import hcl
-from scaffold.hooks.report import Problem, print_problems, without_allowed
+from scaffold.hooks.report import Problem, check_files, print_problems, without_allowed
 from scaffold.hooks.tree import Node, from_yaml
 
 HOOK_ID = "check-oidc-trust-policy"
@@ -253,16 +253,7 @@ def check_text(path: str, text: str) -> list[Problem]:
 
 
 def check_paths(paths: Sequence[str]) -> list[Problem]:
-    problems: list[Problem] = []
-    for path in paths:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        except OSError as exc:
-            problems.append(Problem(path, 0, "unreadable", exc.strerror or "cannot read"))
-            continue
-        problems += check_text(path, text)
-    return problems
+    return check_files(paths, check_text)
 
 
 HINT = (

@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 import yaml
 
 from scaffold.errors import guarded
-from scaffold.hooks.report import Problem, print_problems, without_allowed
+from scaffold.hooks.report import Problem, check_files, print_problems, without_allowed
 from scaffold.hooks.tree import Node, from_yaml
 
 HOOK_ID = "check-workflow-credentials"
@@ -200,18 +200,7 @@ def check_text(path: str, text: str) -> list[Problem]:
 
 
 def check_paths(paths: Sequence[str]) -> list[Problem]:
-    problems: list[Problem] = []
-    for path in paths:
-        if not is_workflow_path(path):
-            continue
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        except OSError as exc:
-            problems.append(Problem(path, 0, "unreadable", exc.strerror or "cannot read"))
-            continue
-        problems += check_text(path, text)
-    return problems
+    return check_files([path for path in paths if is_workflow_path(path)], check_text)
 
 
 HINT = (
