@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -257,14 +258,17 @@ def checkov_executable() -> Path:
     venv = CACHE / "checkov-venv"
     exe = venv / "bin" / "checkov"
     marker = venv / f".checkov-{CHECKOV_VERSION}"
-    if not marker.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        run([sys.base_prefix + "/bin/python3", "-m", "venv", "--clear", venv], CACHE)
-        run(
-            [venv / "bin" / "python", "-m", "pip", "install", "-q", f"checkov=={CHECKOV_VERSION}"],
-            CACHE,
-        )
-        marker.touch()
+    if marker.exists():
+        return exe
+    CACHE.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist workers may all get here on a fresh machine: one builds, the others wait
+    with open(CACHE / "checkov-venv.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists():
+            run([sys.base_prefix + "/bin/python3", "-m", "venv", "--clear", venv], CACHE)
+            pip: list[str | Path] = [venv / "bin" / "python", "-m", "pip", "install", "-q"]
+            run([*pip, f"checkov=={CHECKOV_VERSION}"], CACHE)
+            marker.touch()
     return exe
 
 
