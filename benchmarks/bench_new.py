@@ -6,7 +6,7 @@ The first run also versions the packaged template into the data dir and is repor
 The peer is plain `copier copy --defaults` of the same template (no git, no baseline, no commit).
 CPU seconds are printed too: on a shared machine they say more than wall-clock time.
 
-    .venv/bin/python benchmarks/bench_new.py [--runs 5] [--data KEY=VALUE ...]
+    .venv/bin/python -m benchmarks.bench_new [--runs 5] [--data KEY=VALUE ...]
 """
 
 from __future__ import annotations
@@ -21,28 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.measure import isolated_env
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 2.0
-
-
-def isolated_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    gitconfig = home / ".gitconfig"
-    gitconfig.write_text(
-        "[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n",
-        encoding="utf-8",
-    )
-    env.update(
-        {
-            "HOME": str(home),
-            "GIT_CONFIG_GLOBAL": str(gitconfig),
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "SCAFFOLD_DATA_DIR": str(home / "data"),
-            "SCAFFOLD_CACHE_DIR": str(home / "cache"),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-        }
-    )
-    return env
 
 
 def _children_cpu() -> float:

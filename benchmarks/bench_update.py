@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -26,29 +25,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from benchmarks.measure import isolated_env
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def isolated_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    gitconfig = home / ".gitconfig"
-    gitconfig.write_text(
-        "[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n",
-        encoding="utf-8",
-    )
-    env.update(
-        {
-            "HOME": str(home),
-            "GIT_CONFIG_GLOBAL": str(gitconfig),
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_TERMINAL_PROMPT": "0",
-            "SCAFFOLD_DATA_DIR": str(home / "data"),
-            "SCAFFOLD_CACHE_DIR": str(home / "cache"),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "COPIER_CACHE_DIR": str(home / "copier-cache"),
-        }
-    )
-    return env
 
 
 def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, int, str]:

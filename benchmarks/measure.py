@@ -21,6 +21,30 @@ class Measurement:
     returncode: int
 
 
+def isolated_env(home: Path) -> dict[str, str]:
+    """An environment whose git config, scaffold data/cache and Copier cache live under `home`,
+    so a benchmark neither reads nor pollutes the machine's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n",
+        encoding="utf-8",
+    )
+    env.update(
+        {
+            "HOME": str(home),
+            "GIT_CONFIG_GLOBAL": str(gitconfig),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_TERMINAL_PROMPT": "0",
+            "SCAFFOLD_DATA_DIR": str(home / "data"),
+            "SCAFFOLD_CACHE_DIR": str(home / "cache"),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "COPIER_CACHE_DIR": str(home / "copier-cache"),
+        }
+    )
+    return env
+
+
 def _children_of(pid: int) -> list[int]:
     found: list[int] = []
     try:
