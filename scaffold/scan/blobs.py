@@ -156,11 +156,27 @@ def _list_reachable(git: LockedGit) -> tuple[OidArray, OidArray, list[str]]:
             elif line:
                 present.append(line)
         if proc.wait() != 0:
-            errors.seek(0)
-            message = first_line(errors.read())
-            if "does not have any commits" not in message:
-                warnings.append(f"history walk stopped early ({message}); scanned what was listed")
+            warnings += _walk_warnings(errors)
     return present, missing, warnings
+
+
+def _walk_warnings(errors: IO[bytes]) -> list[str]:
+    """What to say when `rev-list` stopped: nothing for an empty repository."""
+    errors.seek(0)
+    message = first_line(errors.read())
+    if "does not have any commits" in message:
+        return []
+    return [f"history walk stopped early ({message}); scanned what was listed"]
+
+
+def _check_entries(lines: Iterable[bytes]) -> Iterator[_Entry]:
+    """`cat-file --batch-check` output as entries; `<id> missing` (rev-list's `?<id>`) too."""
+    for index, line in enumerate(lines):
+        fields = line.split()
+        if len(fields) == 2:
+            yield _Entry(index, fields[0].lstrip(b"?"), b"missing", 0, None)
+        elif len(fields) == 3:
+            yield _Entry(index, fields[0], fields[1], int(fields[2]), None)
 
 
 def _checked(entries: Iterator[_Entry], max_blob_size: int) -> Inventory:
@@ -193,10 +209,7 @@ def _all_objects(git: LockedGit) -> tuple[Iterator[_Entry], list[str]]:
                 "cat-file", "--batch-all-objects", "--batch-check", "--unordered", stderr=errors
             )
             assert proc.stdout is not None
-            for index, line in enumerate(proc.stdout):
-                fields = line.split()
-                if len(fields) == 3:
-                    yield _Entry(index, fields[0], fields[1], int(fields[2]), None)
+            yield from _check_entries(proc.stdout)
             if proc.wait() != 0:
                 errors.seek(0)
                 warnings.append(f"object listing stopped early ({first_line(errors.read())})")
@@ -209,10 +222,6 @@ def _list_and_check(git: LockedGit, max_blob_size: int) -> Inventory | None:
     processes work side by side and Python reads each id once. None when cat-file stopped early
     (a corrupt object): the caller then takes the slower path that isolates the broken object.
     """
-    to_read = OidArray()
-    blobs = commits = total = 0
-    skipped: list[Skipped] = []
-    warnings: list[str] = []
     with tempfile.TemporaryFile() as walk_errors, tempfile.TemporaryFile() as check_errors:
         walk = git.popen(
             "rev-list",
@@ -226,32 +235,13 @@ def _list_and_check(git: LockedGit, max_blob_size: int) -> Inventory | None:
         check = git.popen("cat-file", "--batch-check", stderr=check_errors, source=walk.stdout)
         walk.stdout.close()  # cat-file holds it now; rev-list sees a broken pipe if cat-file dies
         assert check.stdout is not None
-        for line in check.stdout:
-            fields = line.split()
-            if len(fields) == 2:  # "<id> missing": named by a tree, absent from the store
-                skipped.append(Skipped(fields[0].lstrip(b"?").decode("ascii"), "missing object"))
-                continue
-            if len(fields) != 3:
-                continue
-            kind, size = fields[1], int(fields[2])
-            if kind == b"blob" and size > max_blob_size:
-                oid = fields[0].decode("ascii")
-                skipped.append(Skipped(oid, "larger than --max-blob-size", size=size))
-            elif kind in READ_KINDS:
-                to_read.append(fields[0])
-                total += size
-                blobs += kind == b"blob"
-                commits += kind == b"commit"
+        inventory = _checked(_check_entries(check.stdout), max_blob_size)
         if check.wait() != 0:
             walk.kill()
             walk.wait()
             return None
-        if walk.wait() != 0:
-            walk_errors.seek(0)
-            message = first_line(walk_errors.read())
-            if "does not have any commits" not in message:
-                warnings.append(f"history walk stopped early ({message}); scanned what was listed")
-    return Inventory(to_read, blobs, commits, total, tuple(skipped), tuple(warnings))
+        warnings = _walk_warnings(walk_errors) if walk.wait() != 0 else []
+    return replace(inventory, warnings=tuple(warnings))
 
 
 def take_inventory(git: LockedGit, *, include_unreachable: bool, max_blob_size: int) -> Inventory:
