@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from scaffold.errors import RepositoryError
+from scaffold.gitrun import run_git_command
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree id
 GITLINK_MODE = "160000"  # a submodule: nothing of ours to read
@@ -35,21 +36,10 @@ def _env() -> dict[str, str]:
 
 def run_git(cwd: Path, *args: str, input_bytes: bytes = b"", check: bool = True) -> bytes:
     """Run one git plumbing command and return its stdout (stdin is always explicit)."""
-    try:
-        proc = subprocess.run(
-            ["git", *_SAFE_OPTIONS, *args],
-            cwd=cwd,
-            input=input_bytes,
-            capture_output=True,
-            env=_env(),
-            check=False,
-        )
-    except FileNotFoundError as exc:
-        raise RepositoryError("git is not installed or not on PATH") from exc
-    if check and proc.returncode != 0:
-        detail = proc.stderr.decode(errors="replace").strip().splitlines()
-        reason = detail[-1] if detail else f"exit code {proc.returncode}"
-        raise RepositoryError(f"git {args[0]} failed in {cwd}: {reason}")
+    env = _env()
+    proc = run_git_command(
+        cwd, args, env=env, options=_SAFE_OPTIONS, stdin=input_bytes, check=check
+    )
     return proc.stdout
 
 

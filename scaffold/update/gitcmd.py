@@ -7,7 +7,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from scaffold.errors import RepositoryError
+from scaffold.gitrun import run_git_command
 
 # Identity for commits scaffold makes in its own repositories (never in the user's).
 SCAFFOLD_IDENTITY = {
@@ -55,22 +55,8 @@ def run_git(
     check: bool = True,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run `git args...` in `cwd`; on failure raise RepositoryError with git's own message."""
-    try:
-        proc = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            input=stdin,
-            capture_output=True,
-            env=git_environment(isolated=isolated, extra=extra_env),
-            check=False,
-        )
-    except FileNotFoundError as exc:
-        raise RepositoryError("git is not installed or not on PATH") from exc
-    if check and proc.returncode != 0:
-        detail = proc.stderr.decode(errors="replace").strip().splitlines()
-        last = detail[-1] if detail else f"exit {proc.returncode}"
-        raise RepositoryError(f"git {args[0]} failed in {cwd}: {last}")
-    return proc
+    env = git_environment(isolated=isolated, extra=extra_env)
+    return run_git_command(cwd, args, env=env, stdin=stdin, check=check)
 
 
 def git_out(cwd: Path, *args: str, isolated: bool = False) -> str:
