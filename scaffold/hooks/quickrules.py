@@ -22,13 +22,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from scaffold.paths import cache_root
+
 if TYPE_CHECKING:
     from scaffold.scan.model import Match
     from scaffold.scan.rules import RuleSet
-
-
-def _cache_dir() -> Path:
-    return Path(os.environ.get("SCAFFOLD_CACHE_DIR") or Path.home() / ".cache" / "scaffold")
 
 
 def _key(extra: Sequence[Path]) -> str:
@@ -50,7 +48,7 @@ def cached_ruleset(extra: Sequence[Path] = ()) -> RuleSet:
     """`load_rules(extra)`, from a pickle when nothing it depends on has changed."""
     from scaffold.scan.rules import RuleSet, load_rules
 
-    path = _cache_dir() / f"ruleset-{_key(extra)}.pickle"
+    path = cache_root() / f"ruleset-{_key(extra)}.pickle"
     try:
         cached = pickle.loads(path.read_bytes())
         if isinstance(cached, RuleSet):

@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 
 from scaffold.errors import ScaffoldError, UsageError
+from scaffold.new import fastcopy
+from scaffold.new.fastcopy import FileWritten
 from scaffold.new.source import Template
 
 _VALIDATION_RE = re.compile(
@@ -42,9 +44,12 @@ def render(
     data: Mapping[str, Any],
     user_defaults: Mapping[str, Any],
     use_defaults: bool,
+    on_file: FileWritten | None = None,
 ) -> dict[str, Any]:
-    """Render into `staging` (an existing empty directory); return the recorded answers."""
-    import copier
+    """Render into `staging` (an existing empty directory); return the recorded answers.
+
+    `on_file` is told about each file as soon as Copier has written it.
+    """
     from copier.errors import (
         CopierError,
         InteractiveSessionError,
@@ -53,9 +58,10 @@ def render(
     )
 
     try:
-        worker = copier.run_copy(
+        worker = fastcopy.copy(
             template.url,
             staging,
+            on_file,
             data=dict(data),
             vcs_ref=template.ref,
             defaults=use_defaults,

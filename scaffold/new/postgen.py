@@ -7,8 +7,12 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scaffold.errors import ScaffoldError
+
+if TYPE_CHECKING:
+    from scaffold.new.baseline import BaselineScan
 
 INITIAL_MESSAGE = "Initial commit from scaffold"
 # Used only when the user has no git identity configured, so the first commit still happens.
@@ -56,12 +60,15 @@ def tracked_files(repo: Path) -> list[str]:
     return sorted(path for path in out.split("\0") if path)
 
 
-def write_baseline(repo: Path) -> None:
-    """`.secrets.baseline` over the staged files (which must hold nothing flagged), staged too."""
+def write_baseline(repo: Path, scanner: BaselineScan | None = None) -> None:
+    """`.secrets.baseline` over the staged files (which must hold nothing flagged), staged too.
+
+    `scanner` is one already running over `repo` since its files were written.
+    """
     from scaffold.new.baseline import BASELINE
     from scaffold.new.baseline import write_baseline as write
 
-    write(repo)
+    write(repo, scanner)
     _git(repo, "add", "--", BASELINE)
 
 

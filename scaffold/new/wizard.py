@@ -11,6 +11,7 @@ from typing import Any
 from scaffold.errors import EXIT_FINDINGS, ScaffoldError, UsageError
 from scaffold.new import postgen
 from scaffold.new.answers import check_booleans, missing_answers, unknown_answers
+from scaffold.new.baseline import BaselineScan
 from scaffold.new.generate import render
 from scaffold.new.install import make_staging, move_into_place, remove_tree
 from scaffold.new.preflight import check_destination, git_defaults, require_git
@@ -105,20 +106,23 @@ def create_service(
 
     staging = make_staging(dest)
     try:
-        rendered = render(
-            template,
-            staging,
-            data=request.data,
-            user_defaults=defaults,
-            use_defaults=request.use_defaults or not request.interactive,
-        )
-        answers = _in_question_order(template, rendered)
-        if confirm is not None and not confirm(answers):
-            raise Cancelled("cancelled; nothing was created")
-        step("Creating the git repository")
-        postgen.init_repository(staging)
-        step("Writing .secrets.baseline")
-        postgen.write_baseline(staging)
+        # detect-secrets starts in worker processes now and scans each file as Copier writes it
+        with BaselineScan(staging) as scanner:
+            rendered = render(
+                template,
+                staging,
+                data=request.data,
+                user_defaults=defaults,
+                use_defaults=request.use_defaults or not request.interactive,
+                on_file=scanner.add,
+            )
+            answers = _in_question_order(template, rendered)
+            if confirm is not None and not confirm(answers):
+                raise Cancelled("cancelled; nothing was created")
+            step("Creating the git repository")
+            postgen.init_repository(staging)
+            step("Writing .secrets.baseline")
+            postgen.write_baseline(staging, scanner)
         step("Making the initial commit")
         commit = postgen.initial_commit(staging)
         if request.hooks:

@@ -66,7 +66,7 @@ class OrgRun:
 
 
 def default_cache_dir() -> Path:
-    from scaffold.org.paths import cache_root
+    from scaffold.paths import cache_root
 
     return cache_root() / "mirrors"
 

@@ -12,10 +12,10 @@ import hashlib
 import os
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 from scaffold.errors import ScaffoldError, UsageError
+from scaffold.paths import cache_root
 from scaffold.scan.rules import Rule, RuleError
 
 ENGINES = ("auto", "hyperscan", "python")
@@ -93,10 +93,6 @@ class PythonPrefilter:
         return found, {self._keywords[k].decode(): at for k, at in positions.items()}
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("SCAFFOLD_CACHE_DIR") or Path.home() / ".cache" / "scaffold")
-
-
 class HyperscanPrefilter:
     """All patterns and keywords in one Hyperscan database, scanned once per content."""
 
@@ -146,7 +142,7 @@ class HyperscanPrefilter:
         # handed to Hyperscan must never load a stale database.
         expressions, flags = self._expressions(rules)
         key = hashlib.sha256(repr((version, expressions, flags)).encode()).hexdigest()[:32]
-        path = cache_dir() / f"hyperscan-{key}.db"
+        path = cache_root() / f"hyperscan-{key}.db"
         try:
             return hs.loadb(path.read_bytes(), hs.HS_MODE_BLOCK)
         except (OSError, hs.error):

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from scaffold.gitrun import run_git_command
+from scaffold.paths import cache_root
 
 # Identity for commits scaffold makes in its own repositories (never in the user's).
 SCAFFOLD_IDENTITY = {
@@ -22,7 +23,7 @@ def _empty_config_file() -> Path:
     # /dev/null is not always a character device here, so isolate with a real empty file.
     if Path(os.devnull).is_char_device():
         return Path(os.devnull)
-    cache = Path(os.environ.get("SCAFFOLD_CACHE_DIR") or Path.home() / ".cache" / "scaffold")
+    cache = cache_root()
     cache.mkdir(parents=True, exist_ok=True)
     empty = cache / "empty-gitconfig"
     if not empty.is_file() or empty.stat().st_size:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.hooks.quickrules import _cache_dir, cached_ruleset, detector_for, needed
+from scaffold.hooks.quickrules import cached_ruleset, detector_for, needed
+from scaffold.paths import cache_root
 from scaffold.scan.detect import Detector
 from scaffold.scan.examples import expand
 from scaffold.scan.rules import load_rules, split_example
@@ -26,7 +27,7 @@ def _samples() -> list[bytes]:
 def test_cached_ruleset_equals_a_fresh_load() -> None:
     first = cached_ruleset()
     assert first == load_rules()
-    assert list(_cache_dir().glob("ruleset-*.pickle")), "the cache was not written"
+    assert list(cache_root().glob("ruleset-*.pickle")), "the cache was not written"
     assert cached_ruleset() == first  # from the pickle this time
 
 

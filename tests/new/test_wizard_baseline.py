@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scaffold.errors import ScaffoldError
-from scaffold.new.baseline import Flagged, scan, staged_blobs, write_baseline
+from scaffold.new.baseline import BaselineScan, Flagged, scan, staged_blobs, write_baseline
 from tests.gitrepo import GitRepo, git
 
 
@@ -46,7 +46,7 @@ def test_clean_tree_matches_the_detect_secrets_cli(tmp_path: Path) -> None:
     assert document == expected
 
 
-@pytest.mark.parametrize("count", [3, 20], ids=["serial", "pool"])
+@pytest.mark.parametrize("count", [3, 20])
 def test_findings_are_named_and_nothing_is_written(tmp_path: Path, count: int) -> None:
     files = many_files(count)
     token = "ghp_" + "Zq9Xw8Vu7T" * 3 + "s6R5p4"  # built at run time, never a literal
@@ -84,3 +84,23 @@ def test_clean_files_are_remembered_by_content_and_path(tmp_path: Path) -> None:
     with cache.open("a", encoding="utf-8") as out:
         out.write(f"{staged_blobs(other)['app.py']} app.py\n")
     assert scan(other, staged_blobs(other))[1] == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_changed_after_it_was_scanned_is_scanned_again(tmp_path: Path, workers: int) -> None:
+    token = "ghp_" + "Qw7Er5Ty3U" * 3 + "i1O9p8"
+    root = GitRepo.init(tmp_path / "r").path
+    with BaselineScan(root, workers) as scanner:
+        (root / "app.py").write_text("X = 1\n", encoding="utf-8")
+        (root / "notes.md").write_text("hello\n", encoding="utf-8")
+        scanner.add("app.py")
+        scanner.add("notes.md")
+        scanner.add("gone.txt")  # reported but never staged: ignored
+        scanner._pending["app.py"].wait()  # its first scan is done before it changes
+        # written again after it was reported, and one file never reported at all
+        (root / "app.py").write_text(f'TOKEN = "{token}"\n', encoding="utf-8")
+        (root / "late.py").write_text("Y = 2\n", encoding="utf-8")
+        git(root, "add", "-A")
+        _document, flagged = scanner.finish(staged_blobs(root))
+    assert sorted(scanner.late) == ["app.py", "late.py"]
+    assert [(f.path, f.line) for f in flagged] == [("app.py", 1)]

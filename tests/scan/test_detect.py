@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scaffold.errors import UsageError
+from scaffold.paths import cache_root
 from scaffold.scan.detect import Detector
 from scaffold.scan.examples import aws_documentation_keys, expand
 from scaffold.scan.model import Match, Validation
-from scaffold.scan.prefilter import cache_dir
 from scaffold.scan.rules import load_rules, split_example
 from tests import tokens
 
@@ -81,7 +81,7 @@ def test_engine_names_and_unknown_engine() -> None:
 
 def test_hyperscan_database_is_cached_for_the_next_process() -> None:
     Detector(RULESET, engine="hyperscan")
-    assert list(cache_dir().glob("hyperscan-*.db"))
+    assert list(cache_root().glob("hyperscan-*.db"))
     started = time.perf_counter()
     Detector(RULESET, engine="hyperscan")
     assert time.perf_counter() - started < 1.0
@@ -89,7 +89,7 @@ def test_hyperscan_database_is_cached_for_the_next_process() -> None:
 
 def test_a_corrupt_cached_database_is_rebuilt() -> None:
     Detector(RULESET, engine="hyperscan")
-    for path in cache_dir().glob("hyperscan-*.db"):
+    for path in cache_root().glob("hyperscan-*.db"):
         path.write_bytes(b"not a hyperscan database")
     pat = tokens.github_pat()
     assert [m.secret for m in Detector(RULESET, "hyperscan").scan(pat.encode())] == [pat]

@@ -1,4 +1,5 @@
-"""Where organisation scans keep state by default: scaffold's cache directory."""
+"""Where scaffold keeps what it can rebuild: its cache directory (org mirrors and state, parsed
+rules, clean-file records, compiled templates)."""
 
 from __future__ import annotations
 
