@@ -57,8 +57,9 @@ def _detector(
 ) -> tuple[Matcher, tuple[RuleInfo, ...]]:
     """A Detector narrowed to `contents` (None: every rule, for large inputs), and the
     metadata of every rule (reports list all active rules, not only the narrowed ones)."""
-    from scaffold.hooks.quickrules import cached_ruleset, detector_for
+    from scaffold.hooks.quickrules import detector_for
     from scaffold.scan.detect import Detector
+    from scaffold.scan.rulecache import cached_ruleset
 
     if contents is None:
         ruleset = cached_ruleset(options.extra_rules)

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from itertools import accumulate, pairwise
 from typing import IO
 
 from scaffold.scan.git import LockedGit, first_line
@@ -42,14 +45,17 @@ class OidArray:
         w = self._width
         return self._raw[index * w : (index + 1) * w].hex().encode("ascii")
 
+    def slice(self, start: int, stop: int) -> OidArray:
+        """The ids from `start` up to `stop`, in order."""
+        part = OidArray()
+        part._raw = self._raw[start * self._width : stop * self._width]
+        part._width = self._width
+        return part
+
     def chunks(self, size: int) -> Iterator[OidArray]:
         """Consecutive slices of at most `size` ids; listing order (pack locality) is kept."""
-        step = size * self._width
-        for first in range(0, len(self._raw), step or 1):
-            part = OidArray()
-            part._raw = self._raw[first : first + step]
-            part._width = self._width
-            yield part
+        for first in range(0, len(self), size or 1):
+            yield self.slice(first, first + size)
 
     def hex_lines(self, start: int) -> Iterator[bytes]:
         """Newline-terminated hex ids from `start`, in chunks that fill a pipe efficiently."""
@@ -75,6 +81,30 @@ class Inventory:
     bytes_total: int
     skipped: tuple[Skipped, ...]
     warnings: tuple[str, ...]
+    sizes: array[int] | None = None  # each listed object's size, in `to_read` order
+
+    def stripes(self, count: int) -> list[OidArray]:
+        """`to_read` cut into at most `count` consecutive stretches of about equal work: bytes,
+        plus a fixed cost per object (equal numbers of objects when sizes are unknown)."""
+        total = len(self.to_read)
+        if total == 0:
+            return []
+        sizes = self.sizes if self.sizes is not None else array("Q", bytes(8 * total))
+        costs = list(accumulate(size + _OBJECT_COST for size in sizes))
+        bounds = [0]
+        for part in range(1, count):
+            target = costs[-1] * part / count
+            at = bisect_left(costs, target)  # the object during which the target is reached
+            # end the stripe before or after that object, whichever lands nearer the target
+            cut = at + 1 if at == 0 or costs[at] - target < target - costs[at - 1] else at
+            if bounds[-1] < cut < total:
+                bounds.append(cut)
+        bounds.append(total)
+        return [self.to_read.slice(a, b) for a, b in pairwise(bounds)]
+
+
+# What reading and matching one object costs beyond its bytes, in bytes (headers, calls).
+_OBJECT_COST = 4096
 
 
 @dataclass(frozen=True)
@@ -182,6 +212,7 @@ def _check_entries(lines: Iterable[bytes]) -> Iterator[_Entry]:
 def _checked(entries: Iterator[_Entry], max_blob_size: int) -> Inventory:
     """Keep blobs and commits we will read; everything else becomes a Skipped or is dropped."""
     to_read = OidArray()
+    sizes = array("Q")
     blobs = commits = total = 0
     skipped: list[Skipped] = []
     for entry in entries:
@@ -194,10 +225,11 @@ def _checked(entries: Iterator[_Entry], max_blob_size: int) -> Inventory:
             skipped.append(Skipped(oid, "larger than --max-blob-size", size=entry.size))
         elif entry.kind in READ_KINDS:
             to_read.append(entry.oid)
+            sizes.append(entry.size)
             total += entry.size
             blobs += entry.kind == b"blob"
             commits += entry.kind == b"commit"
-    return Inventory(to_read, blobs, commits, total, tuple(skipped), ())
+    return Inventory(to_read, blobs, commits, total, tuple(skipped), (), sizes)
 
 
 def _all_objects(git: LockedGit) -> tuple[Iterator[_Entry], list[str]]:
@@ -242,6 +274,17 @@ def _list_and_check(git: LockedGit, max_blob_size: int) -> Inventory | None:
             return None
         warnings = _walk_warnings(walk_errors) if walk.wait() != 0 else []
     return replace(inventory, warnings=tuple(warnings))
+
+
+def stored_bytes(git: LockedGit) -> int:
+    """How many bytes the object store holds on disk (packs and loose objects), compressed."""
+    proc = git.run("count-objects", "-v", check=False)
+    total = 0
+    for line in proc.stdout.decode("ascii", "replace").splitlines():
+        key, _, value = line.partition(":")
+        if key in ("size", "size-pack") and value.strip().isdigit():
+            total += int(value) * 1024
+    return total
 
 
 def take_inventory(git: LockedGit, *, include_unreachable: bool, max_blob_size: int) -> Inventory:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from scaffold.scan.blobs import GitObject, read_ids, take_inventory
+from scaffold.scan.blobs import GitObject, read_ids, stored_bytes, take_inventory
 from scaffold.scan.git import (
     LockedGit,
     RepositoryInfo,
@@ -37,6 +37,7 @@ from scaffold.scan.model import (
 )
 from scaffold.scan.pool import ChunkResult, ChunkScanner, Hit, Matcher
 from scaffold.scan.provenance import (
+    HistoryWalk,
     gitlinks_at_head,
     head_blobs,
     introductions,
@@ -78,9 +79,13 @@ Suppressor = Callable[[Match], bool]
 def build_detector(extra_rules: tuple[Path, ...], engine: str) -> Matcher:
     """What each worker calls once: the real rules and Detector (module level: picklable)."""
     from scaffold.scan.detect import Detector
-    from scaffold.scan.rules import load_rules
+    from scaffold.scan.rulecache import cached_ruleset
 
-    return Detector(load_rules(extra_rules), engine=engine)
+    return Detector(cached_ruleset(extra_rules), engine=engine)
+
+
+def _wrapped(factory: Callable[[], Matcher], wrap: Callable[[Matcher], Matcher]) -> Matcher:
+    return wrap(factory())
 
 
 def default_baseline(path: Path) -> Path | None:
@@ -95,35 +100,38 @@ def scan_repository(
     path: Path, options: ScanOptions, progress: ProgressCallback | None = None
 ) -> ScanResult:
     """Scan every unique blob and commit message in the history of the repository at `path`."""
-    from scaffold.scan.detect import Detector
-    from scaffold.scan.rules import load_rules
+    from scaffold.scan.prefilter import resolve_engine
+    from scaffold.scan.rulecache import cached_ruleset
 
     git, info = open_repository(path)  # first: "not a repository" beats any other complaint
+    engine = resolve_engine(options.engine)
     with git:
         suppress: Suppressor | None = None
         if options.baseline is not None:
             from scaffold.report.baseline import Baseline
 
             suppress = Baseline.load(options.baseline).suppresses
-        ruleset = load_rules(options.extra_rules)
-        detector = Detector(ruleset, engine=options.engine)
+        ruleset = cached_ruleset(options.extra_rules)  # one clear RuleError before any work
+        factory = functools.partial(build_detector, options.extra_rules, options.engine)
         wrap = options.wrap_matcher
         scanner = ChunkScanner(
             git,
-            functools.partial(build_detector, options.extra_rules, options.engine),
+            factory,
             1 if wrap is not None else options.jobs,
-            local=wrap(detector) if wrap is not None else detector,
+            local=functools.partial(_wrapped, factory, wrap) if wrap is not None else None,
         )
-        result = _scan(
-            git,
-            info,
-            options,
-            scanner=scanner,
-            progress=progress,
-            suppress=suppress,
-            rules=ruleset.infos(),
-        )
-    return replace(result, extra={**result.extra, "engine": detector.engine_name})
+        with scanner:
+            scanner.start_early(stored_bytes(git))
+            result = _scan(
+                git,
+                info,
+                options,
+                scanner=scanner,
+                progress=progress,
+                suppress=suppress,
+                rules=ruleset.infos(),
+            )
+    return replace(result, extra={**result.extra, "engine": engine})
 
 
 def _scan(
@@ -154,33 +162,38 @@ def _scan(
     hits: list[Hit] = []
     counts = ChunkResult()
     total = inventory.blob_count + inventory.commit_count
-    for chunk in scanner.run(inventory):
-        hits += chunk.hits
-        counts = _add(counts, chunk)
-        if progress is not None:
-            elapsed = time.monotonic() - started
-            progress(
-                ScanProgress(counts.objects, total, counts.bytes, inventory.bytes_total, elapsed)
-            )
-    if counts.lfs_pointers:
-        warnings.append(
-            f"{counts.lfs_pointers} Git LFS pointer file(s) scanned as text; the content they "
-            "point to lives on the LFS server and was not scanned"
-        )
-    if head is not None:
-        for link_path, commit in gitlinks_at_head(git):
+    with HistoryWalk(git) as walk:  # provenance for the matches: started with the first one
+        for chunk in scanner.run(inventory):
+            hits += chunk.hits
+            if chunk.hits:
+                walk.start()
+            counts = _add(counts, chunk)
+            if progress is not None:
+                elapsed = time.monotonic() - started
+                progress(
+                    ScanProgress(
+                        counts.objects, total, counts.bytes, inventory.bytes_total, elapsed
+                    )
+                )
+        if counts.lfs_pointers:
             warnings.append(
-                f"submodule {link_path} (commit {commit[:12]}) not followed: "
-                "scan that repository separately"
+                f"{counts.lfs_pointers} Git LFS pointer file(s) scanned as text; the content "
+                "they point to lives on the LFS server and was not scanned"
             )
-    name = display_name(info)
-    by_id = {rule.id: rule for rule in rules}
-    kept, suppressed = _unsuppressed(hits, suppress)
-    all_skipped = inventory.skipped + counts.skipped
-    # one history walk names both the matched blobs and the skipped ones
-    wanted = {hit.oid for hit, _ in kept if hit.kind == "blob"}
-    wanted |= {s.object_id for s in all_skipped if not s.path}
-    places = introductions(git, wanted)
+        if head is not None:
+            for link_path, commit in gitlinks_at_head(git):
+                warnings.append(
+                    f"submodule {link_path} (commit {commit[:12]}) not followed: "
+                    "scan that repository separately"
+                )
+        name = display_name(info)
+        by_id = {rule.id: rule for rule in rules}
+        kept, suppressed = _unsuppressed(hits, suppress)
+        all_skipped = inventory.skipped + counts.skipped
+        # one history walk names both the matched blobs and the skipped ones
+        wanted = {hit.oid for hit, _ in kept if hit.kind == "blob"}
+        wanted |= {s.object_id for s in all_skipped if not s.path}
+        places = introductions(git, wanted, walk)
     findings = _findings(git, hits, kept, places, name, rules_by_id=by_id)
     skipped = _name_skipped(all_skipped, places)
     stats = ScanStats(

@@ -147,16 +147,18 @@ class LockedGit:
         stdin: bool = False,
         stderr: IO[bytes],
         source: IO[bytes] | None = None,
+        stdout: IO[bytes] | None = None,
     ) -> subprocess.Popen[bytes]:
         """Start a long-lived child; stdin is a pipe we own (closed at once unless `stdin`), or
         `source`, another child's stdout, so two git processes stream into each other.
+        stdout is a pipe we read, or the file `stdout`.
 
         stderr goes to a file so a chatty child can never block on a full pipe.
         """
         proc = subprocess.Popen(
             self.argv(*args),
             stdin=source if source is not None else subprocess.PIPE,
-            stdout=subprocess.PIPE,
+            stdout=stdout if stdout is not None else subprocess.PIPE,
             stderr=stderr,
             env=self.env,
             cwd=self._scratch,

@@ -1,26 +1,33 @@
-"""Reading and matching in parallel: each worker reads its own chunk of objects and matches it.
+"""Reading and matching in parallel: each worker reads its own stretch of objects and matches it.
 
-Profiling showed `git cat-file` (inflating and undeltifying objects) costs more than matching,
-so a single reader feeding a matcher pool cannot use more than one core well. Instead the
-listed ids are cut into consecutive chunks (listing order keeps pack locality) and each worker
-runs its own locked-down `cat-file --batch` over a chunk, matches it with the detector it
-built once in its initializer, and returns only the hits. Work in flight is bounded.
+`git cat-file` (inflating and undeltifying objects) costs more than matching, so a single reader
+feeding a matcher pool cannot use more than one core well. Instead each worker runs its own
+locked-down `cat-file --batch`, and how the objects are cut up matters: cat-file keeps recently
+inflated delta bases in memory, so one process over a long consecutive stretch of the listing
+(which keeps pack locality) inflates far less than many short-lived ones. On a 20,000-commit
+history, one cat-file per 2,000 objects cost 7.3 s of CPU, one per quarter of the listing 5 s.
+So the listing is cut into a few long stripes (two per worker, balanced by bytes, so a worker
+that finishes early takes the next one), each read by one cat-file. Workers report progress and
+hits every few hundred objects through a queue, so memory stays bounded and the progress line
+moves.
 
-Small repositories never pay for pool start-up: below a size threshold everything runs inline
-through the same `scan_chunk` function.
+Workers are started before the listing is taken when the object store is large enough to need
+them (they import, load rules and build their detector meanwhile). Small repositories never pay
+for a pool: everything runs inline through the same `scan_objects` generator.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.queues import Queue
 from typing import Protocol
 
 from scaffold.scan.blobs import GitObject, Inventory, OidArray, read_objects
@@ -28,12 +35,13 @@ from scaffold.scan.git import LockedGit
 from scaffold.scan.model import Match, Skipped
 from scaffold.scan.provenance import parse_commit
 
-# Starting workers (interpreter, imports, rules, detector) took 1.5-4 s here; one process scans
-# about 25 MB/s. Below this much content a pool costs more than it saves.
+# Starting workers (interpreter, imports, rules, detector) takes ~0.5 s each; below this much
+# content a pool costs more than it saves. A store holding a quarter of it compressed starts the
+# workers before the listing is taken.
 INLINE_BYTES = 64 * 1024 * 1024
-CHUNK_OBJECTS = 2000
-MIN_CHUNK_OBJECTS = 64
-IN_FLIGHT_PER_WORKER = 2
+EARLY_START_STORED_BYTES = INLINE_BYTES // 4
+STRIPES_PER_WORKER = 2
+PROGRESS_EVERY = 512  # objects between a worker's reports
 LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 
 
@@ -63,8 +71,11 @@ class ChunkResult:
     skipped: tuple[Skipped, ...] = ()
 
 
-def scan_chunk(git: LockedGit, matcher: Matcher, oids: OidArray) -> ChunkResult:
-    """Read every object of the chunk once and match it; commits are matched on their message."""
+def scan_objects(
+    git: LockedGit, matcher: Matcher, oids: OidArray, every: int = PROGRESS_EVERY
+) -> Iterator[ChunkResult]:
+    """Read every object once, through one cat-file, and match it; commits are matched on their
+    message. Yields what was found and counted since the last yield, every `every` objects."""
     hits: list[Hit] = []
     skipped: list[Skipped] = []
     objects = blobs = commits = size = lfs = 0
@@ -73,22 +84,27 @@ def scan_chunk(git: LockedGit, matcher: Matcher, oids: OidArray) -> ChunkResult:
         objects += 1
         if not isinstance(item, GitObject):
             skipped.append(item)
-            continue
-        size += len(item.data)
-        if item.kind in ("commit", "tag"):
-            commits += item.kind == "commit"
-            content = parse_commit(item.oid, item.data)[1]
         else:
-            blobs += 1
-            lfs += item.data.startswith(LFS_POINTER)
-            content = item.data
-        matches = matcher.scan(content)
-        if matches:
-            hits.append(Hit(item.oid, item.kind, tuple(matches)))
-    return ChunkResult(tuple(hits), objects, blobs, commits, size, lfs, tuple(skipped))
+            size += len(item.data)
+            if item.kind in ("commit", "tag"):
+                commits += item.kind == "commit"
+                content = parse_commit(item.oid, item.data)[1]
+            else:
+                blobs += 1
+                lfs += item.data.startswith(LFS_POINTER)
+                content = item.data
+            matches = matcher.scan(content)
+            if matches:
+                hits.append(Hit(item.oid, item.kind, tuple(matches)))
+        if objects >= every:
+            yield ChunkResult(tuple(hits), objects, blobs, commits, size, lfs, tuple(skipped))
+            hits, skipped = [], []
+            objects = blobs = commits = size = lfs = 0
+    if objects:
+        yield ChunkResult(tuple(hits), objects, blobs, commits, size, lfs, tuple(skipped))
 
 
-# What a worker process built in its initializer, kept for every chunk it gets.
+# What a worker process built in its initializer, kept for every stripe it gets.
 _worker: dict[str, object] = {}
 
 
@@ -101,19 +117,34 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _init_worker(git: LockedGit, factory: MatcherFactory) -> None:
+def _init_worker(git: LockedGit, factory: MatcherFactory, messages: Queue[_Message]) -> None:
     # Ctrl-C reaches the whole process group; the parent alone decides to stop, and cancels
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _worker["git"] = git  # a copy sharing the parent's scratch dir; the parent cleans it up
-    _worker["matcher"] = factory()
+    _worker["messages"] = messages
+    try:
+        _worker["matcher"] = factory()
+    except Exception as exc:  # e.g. a user rule Hyperscan rejects: the first stripe reports it
+        _worker["error"] = exc
 
 
-def _scan_chunk_in_worker(oids: OidArray) -> ChunkResult:
-    git = _worker["git"]
-    matcher = _worker["matcher"]
+def _ready() -> None:
+    """A no-op task: submitting one per worker makes the pool start them all at once."""
+
+
+# (stripe index, whether the stripe is finished, what was found since the last message)
+_Message = tuple[int, bool, ChunkResult]
+
+
+def _scan_stripe_in_worker(index: int, oids: OidArray) -> None:
+    if "error" in _worker:
+        raise _worker["error"]  # type: ignore[misc]
+    git, matcher, messages = _worker["git"], _worker["matcher"], _worker["messages"]
     assert isinstance(git, LockedGit)
-    return scan_chunk(git, matcher, oids)  # type: ignore[arg-type]
+    for part in scan_objects(git, matcher, oids):  # type: ignore[arg-type]
+        messages.put((index, False, part))  # type: ignore[attr-defined]
+    messages.put((index, True, ChunkResult()))  # type: ignore[attr-defined]
 
 
 def available_cores() -> int:
@@ -131,7 +162,10 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 class ChunkScanner:
-    """Scans an inventory inline or with a pool of workers, yielding per-chunk results."""
+    """Scans an inventory inline or with a pool of workers, yielding results as they come.
+
+    Use as a context manager: leaving it stops any workers.
+    """
 
     def __init__(
         self,
@@ -139,44 +173,77 @@ class ChunkScanner:
         factory: MatcherFactory,
         jobs: int,
         *,
-        local: Matcher | None = None,
+        local: MatcherFactory | None = None,
         inline_bytes: int | None = None,
     ) -> None:
-        """`local` is a matcher already built in this process, used when scanning inline."""
+        """`local` builds the matcher used when scanning inline (default: `factory`)."""
         self.git = git
         self.factory = factory
-        self.local = local
+        self.local = local or factory
         self.jobs = jobs if jobs > 0 else available_cores()
         self.inline_bytes = INLINE_BYTES if inline_bytes is None else inline_bytes
         self.used_pool = False
+        self._pool: ProcessPoolExecutor | None = None
+        self._messages: Queue[_Message] | None = None
+
+    def __enter__(self) -> ChunkScanner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            # on Ctrl-C or an error: drop queued stripes; running ones end with the process
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def start_early(self, stored_bytes: int) -> None:
+        """Start the workers now if an object store of `stored_bytes` (compressed) will need
+        them: they get ready while the listing is taken."""
+        if self.jobs >= 2 and stored_bytes >= self.inline_bytes // 4:
+            self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = _context()
+            self._messages = context.Queue()
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(self.git, self.factory, self._messages),
+            )
+            for _ in range(self.jobs):
+                self._pool.submit(_ready)
+        return self._pool
 
     def run(self, inventory: Inventory) -> Iterator[ChunkResult]:
-        total = len(inventory.to_read)
-        if self.jobs < 2 or inventory.bytes_total < self.inline_bytes:
-            matcher = self.local or self.factory()
-            for chunk in inventory.to_read.chunks(CHUNK_OBJECTS):
-                yield scan_chunk(self.git, matcher, chunk)
+        if self._pool is None and (self.jobs < 2 or inventory.bytes_total < self.inline_bytes):
+            yield from scan_objects(self.git, self.local(), inventory.to_read)
             return
-        # enough chunks that a slow one does not leave a core idle at the end
-        size = max(MIN_CHUNK_OBJECTS, min(CHUNK_OBJECTS, total // (self.jobs * 8) or 1))
-        yield from self._pooled(inventory.to_read.chunks(size))
+        yield from self._pooled(inventory.stripes(self.jobs * STRIPES_PER_WORKER))
 
-    def _pooled(self, chunks: Iterator[OidArray]) -> Iterator[ChunkResult]:
+    def _pooled(self, stripes: list[OidArray]) -> Iterator[ChunkResult]:
+        pool = self._start()
+        messages = self._messages
+        assert messages is not None
         self.used_pool = True
-        pending: deque[Future[ChunkResult]] = deque()
-        with ProcessPoolExecutor(
-            max_workers=self.jobs,
-            mp_context=_context(),
-            initializer=_init_worker,
-            initargs=(self.git, self.factory),
-        ) as pool:
+        futures = [pool.submit(_scan_stripe_in_worker, i, s) for i, s in enumerate(stripes)]
+        finished = 0
+        while finished < len(futures):
             try:
-                for chunk in chunks:
-                    pending.append(pool.submit(_scan_chunk_in_worker, chunk))
-                    while len(pending) >= self.jobs * IN_FLIGHT_PER_WORKER:
-                        yield pending.popleft().result()
-                while pending:
-                    yield pending.popleft().result()
-            finally:
-                # on Ctrl-C or an error: drop queued chunks, let running ones finish, then exit
-                pool.shutdown(wait=False, cancel_futures=True)
+                _index, done, part = messages.get(timeout=0.2)
+            except queue.Empty:
+                _raise_if_failed(futures)  # a worker that raised or died sends nothing more
+                continue
+            finished += done
+            yield part
+
+
+def _raise_if_failed(futures: list[Future[None]]) -> None:
+    for future in futures:
+        if future.done():
+            error = future.exception()
+            if error is not None:
+                raise error

@@ -206,13 +206,20 @@ def hyperscan_available() -> bool:
     return True
 
 
-def make_prefilter(rules: Sequence[Rule], version: str, engine: str) -> Prefilter:
+def resolve_engine(engine: str) -> str:
+    """The engine `engine` ("auto", "hyperscan" or "python") stands for here."""
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     if engine == "python" or (engine == "auto" and not hyperscan_available()):
-        return PythonPrefilter(rules)
+        return "python"
     if not hyperscan_available():
         raise ScaffoldError(
             "engine 'hyperscan' needs the hyperscan package (pip install hyperscan)"
         )
+    return "hyperscan"
+
+
+def make_prefilter(rules: Sequence[Rule], version: str, engine: str) -> Prefilter:
+    if resolve_engine(engine) == "python":
+        return PythonPrefilter(rules)
     return HyperscanPrefilter(rules, version)

@@ -5,12 +5,20 @@ walk of `git log --all --reverse --date-order --raw -m`: parents come before chi
 first commit that shows a blob is the one that introduced it. `-m` matters: a blob first
 written by a merge commit's own changes appears only in the merge's diffs against its parents.
 The walk stops as soon as every wanted blob has been seen.
+
+A scan starts the walk (`HistoryWalk.start`) as soon as it finds its first match, while the
+workers are still reading: git writes the walk into a temporary file, which is read (following
+it while git still writes) once the scan knows every blob it wants placed.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from typing import IO
 
@@ -33,40 +41,85 @@ def _tokens(stream: Iterable[bytes]) -> Iterator[bytes]:
         yield rest
 
 
-def _chunks(reader: IO[bytes], size: int = 1 << 16) -> Iterator[bytes]:
-    while block := reader.read(size):
-        yield block
+_WALK = (
+    "log",
+    "--all",
+    "--reverse",
+    "--date-order",
+    "--raw",
+    "--no-abbrev",
+    "-m",
+    "--no-renames",
+    "--no-textconv",
+    "--no-ext-diff",
+    "--no-color",
+    "--no-mailmap",
+    "--root",  # a repository's log.showRoot=false would hide root commits' blobs
+    "--no-relative",
+    "--encoding=UTF-8",
+    "-z",
+    _FORMAT,
+)
 
 
-def introductions(git: LockedGit, wanted: set[str]) -> dict[str, list[Provenance]]:
-    """First commit(s) showing each wanted blob, with every path it had in that commit."""
+class HistoryWalk:
+    """The provenance walk, run by git into a temporary file from when `start` is called."""
+
+    def __init__(self, git: LockedGit) -> None:
+        self._git = git
+        self._files = ExitStack()
+        self._out: IO[bytes] | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        if self._proc is None:
+            self._out = self._files.enter_context(tempfile.TemporaryFile())  # noqa: SIM115
+            errors = self._files.enter_context(tempfile.TemporaryFile())  # noqa: SIM115
+            self._proc = self._git.popen(*_WALK, stderr=errors, stdout=self._out)
+
+    def blocks(self, size: int = 1 << 16) -> Iterator[bytes]:
+        """The walk's output so far and as git writes the rest, until git exits."""
+        self.start()
+        assert self._out is not None and self._proc is not None
+        fd, offset = self._out.fileno(), 0
+        while True:
+            exited = self._proc.poll() is not None
+            # pread: the file offset is git's to write at; reading must not move it
+            block = os.pread(fd, size, offset)
+            if block:
+                offset += len(block)
+                yield block
+            elif exited:
+                return
+            else:
+                time.sleep(0.005)
+
+    def close(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+        self._files.close()
+
+    def __enter__(self) -> HistoryWalk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def introductions(
+    git: LockedGit, wanted: set[str], walk: HistoryWalk | None = None
+) -> dict[str, list[Provenance]]:
+    """First commit(s) showing each wanted blob, with every path it had in that commit.
+
+    `walk` is one already started (it is closed here); without it a walk is run now.
+    """
     found: dict[str, list[Provenance]] = {}
-    if not wanted:
-        return found
-    remaining = set(wanted)
-    with tempfile.TemporaryFile() as errors:
-        proc = git.popen(
-            "log",
-            "--all",
-            "--reverse",
-            "--date-order",
-            "--raw",
-            "--no-abbrev",
-            "-m",
-            "--no-renames",
-            "--no-textconv",
-            "--no-ext-diff",
-            "--no-color",
-            "--no-mailmap",
-            "--root",  # a repository's log.showRoot=false would hide root commits' blobs
-            "--no-relative",
-            "--encoding=UTF-8",
-            "-z",
-            _FORMAT,
-            stderr=errors,
-        )
-        assert proc.stdout is not None
-        tokens = _tokens(_chunks(proc.stdout))
+    with walk or HistoryWalk(git) as running:
+        if not wanted:
+            return found
+        remaining = set(wanted)
+        tokens = _tokens(running.blocks())
         commit: tuple[str, str, str, str, str] | None = None
         done_in: str | None = None
         for token in tokens:
@@ -95,9 +148,6 @@ def introductions(git: LockedGit, wanted: set[str]) -> dict[str, list[Provenance
                 remaining.discard(blob)
                 if not remaining and done_in is None:
                     done_in = sha
-        proc.stdout.close()
-        proc.kill()
-        proc.wait()
     return found
 
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.hooks.quickrules import cached_ruleset, detector_for, needed
+from scaffold.hooks.quickrules import detector_for, needed
 from scaffold.paths import cache_root
 from scaffold.scan.detect import Detector
 from scaffold.scan.examples import expand
+from scaffold.scan.rulecache import cached_ruleset
 from scaffold.scan.rules import load_rules, split_example
 
 RULESET = load_rules()

@@ -13,6 +13,7 @@ from scaffold.scan.engine import ScanOptions, ScanProgress, scan_repository
 from scaffold.scan.examples import expand
 from scaffold.scan.model import Match, ScanResult
 from scaffold.scan.pool import Matcher
+from scaffold.scan.rules import RuleError
 from tests.gitrepo import GitRepo, git
 
 
@@ -253,3 +254,54 @@ def test_wrap_matcher_sees_every_object_inline(repo: GitRepo) -> None:
     assert len(seen) == 3  # two blobs and one commit message, each once
     assert result.extra["pool"] == "no"
     assert secrets(result) == {token(20)}
+
+
+def test_stripes_are_consecutive_balanced_by_bytes_and_cover_everything() -> None:
+    from array import array
+
+    from scaffold.scan.blobs import Inventory, OidArray
+
+    ids = OidArray()
+    for i in range(10):
+        ids.append(f"{i:040x}".encode())
+    sizes = array("Q", [1_000_000] * 2 + [1_000] * 8)  # two big objects, then small ones
+    stripes = Inventory(ids, 10, 0, 0, (), (), sizes).stripes(2)
+    listed = [s.hex(i) for s in stripes for i in range(len(s))]
+    assert listed == [ids.hex(i) for i in range(10)], "in listing order, each id once"
+    assert [len(s) for s in stripes] == [1, 9], "cut by bytes, not by count"
+    assert [len(s) for s in Inventory(ids, 10, 0, 0, (), ()).stripes(3)] == [3, 4, 3]
+    assert Inventory(OidArray(), 0, 0, 0, (), ()).stripes(4) == []
+    assert len(Inventory(ids, 10, 0, 0, (), ()).stripes(50)) == 10
+
+
+def test_pooled_scan_reports_progress_and_finds_the_same(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(6):
+        repo.commit(f"c{i}", {f"f{i}.env": f"T={token(30 + i)}\n", "big.txt": "x" * 5000 * i})
+    monkeypatch.setattr("scaffold.scan.pool.INLINE_BYTES", 0)
+    monkeypatch.setattr("scaffold.scan.pool.PROGRESS_EVERY", 2)
+    seen: list[ScanProgress] = []
+    pooled = scan_repository(repo.path, ScanOptions(jobs=2), seen.append)
+    assert pooled.extra["pool"] == "yes"
+    assert secrets(pooled) == {token(30 + i) for i in range(6)} == secrets(scan(repo.path))
+    assert len(seen) > 4, "workers report as they go, not once per stripe"
+    assert seen[-1].objects_done == seen[-1].objects_total
+
+
+def broken_detector() -> Matcher:
+    """A worker's detector that cannot be built (picklable: module level)."""
+    raise RuleError("extra.toml: rule acme-key: cannot be compiled")
+
+
+def test_a_detector_workers_cannot_build_is_reported_as_is(repo: GitRepo) -> None:
+    from scaffold.scan.blobs import take_inventory
+    from scaffold.scan.git import open_repository
+    from scaffold.scan.pool import ChunkScanner
+
+    repo.commit("a", {"a.txt": "hello\n"})
+    git, _info = open_repository(repo.path)
+    with git, ChunkScanner(git, broken_detector, 2, inline_bytes=0) as scanner:
+        inventory = take_inventory(git, include_unreachable=False, max_blob_size=1 << 20)
+        with pytest.raises(RuleError, match="rule acme-key: cannot be compiled"):
+            list(scanner.run(inventory))
