@@ -48,10 +48,13 @@ _NEUTRAL_CONFIG: tuple[tuple[str, str], ...] = (
     ("submodule.recurse", "false"),
     ("safe.directory", "*"),  # we never run repository code, so ownership checks add nothing
     # Memory stays bounded on huge histories: git maps at most this much of the packs at a time
-    # (defaults allow 8 GiB). Measured on a 584 MB history: RSS of cat-file 300 -> 180 MB, time
-    # unchanged. A repository's own (larger) setting is overridden too.
-    ("core.packedGitLimit", "64m"),
-    ("core.packedGitWindowSize", "16m"),
+    # (defaults allow 8 GiB), and each worker's cat-file, which reads a long stripe, keeps at
+    # most this much of recently inflated delta bases (default 96m). A repository's own
+    # (larger) settings are overridden too. Measured with one cat-file over half of a 584 MB
+    # history: defaults 176 MB RSS; these 94 MB, for 3% more CPU.
+    ("core.packedGitLimit", "32m"),
+    ("core.packedGitWindowSize", "8m"),
+    ("core.deltaBaseCacheLimit", "48m"),
 )
 
 
