@@ -203,10 +203,11 @@ def _check_entries(lines: Iterable[bytes]) -> Iterator[_Entry]:
     """`cat-file --batch-check` output as entries; `<id> missing` (rev-list's `?<id>`) too."""
     for index, line in enumerate(lines):
         fields = line.split()
-        if len(fields) == 2:
+        if len(fields) == 3:
+            if fields[1] != b"tree":  # most of a history's objects; never read
+                yield _Entry(index, fields[0], fields[1], int(fields[2]), None)
+        elif len(fields) == 2:
             yield _Entry(index, fields[0].lstrip(b"?"), b"missing", 0, None)
-        elif len(fields) == 3:
-            yield _Entry(index, fields[0], fields[1], int(fields[2]), None)
 
 
 def _checked(entries: Iterator[_Entry], max_blob_size: int) -> Inventory:
@@ -216,13 +217,14 @@ def _checked(entries: Iterator[_Entry], max_blob_size: int) -> Inventory:
     blobs = commits = total = 0
     skipped: list[Skipped] = []
     for entry in entries:
-        oid = entry.oid.decode("ascii")
         if entry.kind == b"missing":
-            skipped.append(Skipped(oid, "missing object"))
+            skipped.append(Skipped(entry.oid.decode("ascii"), "missing object"))
         elif entry.kind == b"unreadable":
-            skipped.append(Skipped(oid, f"unreadable object: {entry.error}"))
+            why = f"unreadable object: {entry.error}"
+            skipped.append(Skipped(entry.oid.decode("ascii"), why))
         elif entry.kind == b"blob" and entry.size > max_blob_size:
-            skipped.append(Skipped(oid, "larger than --max-blob-size", size=entry.size))
+            why = "larger than --max-blob-size"
+            skipped.append(Skipped(entry.oid.decode("ascii"), why, size=entry.size))
         elif entry.kind in READ_KINDS:
             to_read.append(entry.oid)
             sizes.append(entry.size)
@@ -264,7 +266,10 @@ def _list_and_check(git: LockedGit, max_blob_size: int) -> Inventory | None:
             stderr=walk_errors,
         )
         assert walk.stdout is not None
-        check = git.popen("cat-file", "--batch-check", stderr=check_errors, source=walk.stdout)
+        # --buffer: flushed in blocks, not once per object (the input is a pipe, not a person)
+        check = git.popen(
+            "cat-file", "--batch-check", "--buffer", stderr=check_errors, source=walk.stdout
+        )
         walk.stdout.close()  # cat-file holds it now; rev-list sees a broken pipe if cat-file dies
         assert check.stdout is not None
         inventory = _checked(_check_entries(check.stdout), max_blob_size)
