@@ -1,7 +1,8 @@
 """Whole-history scan speed, memory and accuracy: scaffold against gitleaks and Kingfisher.
 
 Builds (or reuses) a synthetic history with planted secrets and decoys, runs every tool on it in
-this same process tree (one warm-up, then --runs timed runs each), and prints wall time, CPU time,
+this same process tree (one warm-up each, then --runs rounds, each running every tool once, so
+that load drifting on a shared machine hits every tool alike), and prints wall time, CPU time,
 peak RSS of the whole process tree, MB/s over the unique blob bytes, recall on the planted secrets
 and how many decoys each tool reported. Results also go to benchmarks/out/ as JSON.
 
@@ -77,26 +78,33 @@ def main() -> int:
     scaffold_bin = Path(sys.executable).parent / "scaffold"
     table = tools(scaffold_bin)
 
+    names = args.tools.split(",")
+    with tempfile.TemporaryDirectory() as tmp:
+        reports = {name: Path(tmp) / f"{name}.json" for name in names}
+        for name in names:  # warm-up: page cache, rule caches
+            run_measured(table[name].argv(repo, reports[name]))
+        # round-robin, so that every tool meets the same machine: load here drifts by the minute
+        runs: dict[str, list[Measurement]] = {name: [] for name in names}
+        for _ in range(args.runs):
+            for name in names:
+                reports[name].unlink(missing_ok=True)
+                runs[name].append(run_measured(table[name].argv(repo, reports[name])))
+        found = {
+            name: table[name].secrets(reports[name]) if reports[name].exists() else []
+            for name in names
+        }
     rows: dict[str, dict[str, object]] = {}
-    for name in args.tools.split(","):
-        tool = table[name]
-        with tempfile.TemporaryDirectory() as tmp:
-            report = Path(tmp) / "report.json"
-            run_measured(tool.argv(repo, report))  # warm-up: page cache, rule caches
-            runs: list[Measurement] = []
-            for _ in range(args.runs):
-                report.unlink(missing_ok=True)
-                runs.append(run_measured(tool.argv(repo, report)))
-            found = tool.secrets(report) if report.exists() else []
-        wall = statistics.median(m.wall_s for m in runs)
+    for name in names:
+        measured = runs[name]
+        wall = statistics.median(m.wall_s for m in measured)
         rows[name] = {
             "wall_s": round(wall, 2),
-            "cpu_s": round(statistics.median(m.cpu_s for m in runs), 2),
-            "peak_rss_mb": round(max(m.peak_rss_mb for m in runs), 1),
-            "peak_pss_mb": round(max(m.peak_pss_mb for m in runs), 1),
+            "cpu_s": round(statistics.median(m.cpu_s for m in measured), 2),
+            "peak_rss_mb": round(max(m.peak_rss_mb for m in measured), 1),
+            "peak_pss_mb": round(max(m.peak_pss_mb for m in measured), 1),
             "mb_per_s": round(blob_mb / wall, 1),
-            "exit": runs[-1].returncode,
-            **accuracy(found, truth),
+            "exit": measured[-1].returncode,
+            **accuracy(found[name], truth),
         }
 
     print(f"repository: {repo} ({args.commits} commits, {blob_mb:.0f} MB of unique blobs)")
@@ -111,8 +119,15 @@ def main() -> int:
         )
     for peer in ("gitleaks", "kingfisher"):
         if "scaffold" in rows and peer in rows:
-            ratio = float(str(rows["scaffold"]["wall_s"])) / float(str(rows[peer]["wall_s"]))
-            print(f"scaffold / {peer} wall time: {ratio:.2f}x")
+            # each round's ratio (same minute, same load), then their median
+            ratios = [
+                ours.wall_s / theirs.wall_s
+                for ours, theirs in zip(runs["scaffold"], runs[peer], strict=True)
+            ]
+            print(
+                f"scaffold / {peer} wall time: median {statistics.median(ratios):.2f}x "
+                f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})"
+            )
     OUT.mkdir(exist_ok=True)
     out = OUT / f"scan-c{args.commits}-f{args.files}.json"
     summary = {"repository": str(repo), "blob_mb": blob_mb, "tools": rows}
