@@ -19,16 +19,20 @@ from scaffold.scan.model import ScanResult
 
 
 def accepted_entries(result: ScanResult, key: str) -> list[dict[str, Any]]:
-    """One baseline entry per distinct (rule, secret): audited as not a secret by the user."""
-    from scaffold.report.baseline import hash_secret
+    """One baseline entry per distinct (type, secret): audited as not a secret by the user.
+
+    The type is detect-secrets' name for it (its `audit` crashes on a type it has no plugin for).
+    """
+    from scaffold.report.baseline import detect_secrets_type, hash_secret
 
     entries: dict[tuple[str, str], dict[str, Any]] = {}
     for finding in result.findings:
         hashed = hash_secret(finding.match.secret)
+        kind = detect_secrets_type(finding.rule.id)
         entries.setdefault(
-            (finding.rule.id, hashed),
+            (kind, hashed),
             {
-                "type": finding.rule.id,
+                "type": kind,
                 "filename": key,
                 "hashed_secret": hashed,
                 "is_secret": False,

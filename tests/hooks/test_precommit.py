@@ -162,7 +162,7 @@ def test_baseline_accepts_a_known_secret(project: GitRepo) -> None:
     )
     assert update.returncode == 0, update.stderr
     baseline = json.loads((project.path / ".secrets.baseline").read_text(encoding="utf-8"))
-    assert baseline["results"][".secrets.baseline"][0]["type"] == "github-pat-classic"
+    assert baseline["results"][".secrets.baseline"][0]["type"] == "GitHub Token"
     recorded, output = commit(project, {})
     assert recorded, output
 

@@ -84,7 +84,7 @@ def test_update_baseline_then_commit_passes(
     assert token not in text
     baseline = json.loads(text)
     [entry] = baseline["results"][".secrets.baseline"]
-    assert entry["type"] == "github-pat-classic" and entry["is_secret"] is False
+    assert entry["type"] == "GitHub Token" and entry["is_secret"] is False
     assert run_hook(repo, monkeypatch) == 0
     result = scan_staged(repo.path, StagedScanOptions(baseline=repo.path / ".secrets.baseline"))
     assert result.findings == () and result.suppressed == 1

@@ -55,7 +55,7 @@ def make_tokens(seed: int = 20231114) -> Tokens:
 
 
 GITHUB = RuleInfo(
-    id="github-pat",
+    id="github-pat-classic",
     description="GitHub personal access token",
     provider="github",
     severity=Severity.CRITICAL,
@@ -77,7 +77,7 @@ SLACK = RuleInfo(
     remediation="Regenerate the bot token in the Slack app's OAuth settings.",
 )
 PASSWORD = RuleInfo(
-    id="generic-password",
+    id="generic-secret-assignment",
     description="Password assigned in code or configuration",
     provider="generic",
     severity=Severity.MEDIUM,
@@ -105,7 +105,7 @@ def sample_results(tokens: Tokens | None = None) -> list[ScanResult]:
     c1, c2, c3 = "1" * 40, "2" * 40, "3" * 40
     findings = (
         Finding(
-            match=Match("generic-password", t.password, 120, 136, 7, 12),
+            match=Match("generic-secret-assignment", t.password, 120, 136, 7, 12),
             rule=PASSWORD,
             source=SourceKind.BLOB,
             object_id="a" * 40,
@@ -115,7 +115,7 @@ def sample_results(tokens: Tokens | None = None) -> list[ScanResult]:
             in_head=True,
         ),
         Finding(
-            match=Match("github-pat", t.github, 10, 50, 2, 9, Validation.CHECKSUM_VALID),
+            match=Match("github-pat-classic", t.github, 10, 50, 2, 9, Validation.CHECKSUM_VALID),
             rule=GITHUB,
             source=SourceKind.BLOB,
             object_id="b" * 40,
@@ -182,7 +182,7 @@ def staged_result(tokens: Tokens | None = None) -> ScanResult:
     """What the pre-commit hook reports: index content, a path but no commit yet."""
     t = tokens or make_tokens()
     finding = Finding(
-        match=Match("generic-password", t.password, 9, 25, 1, 10),
+        match=Match("generic-secret-assignment", t.password, 9, 25, 1, 10),
         rule=PASSWORD,
         source=SourceKind.STAGED,
         object_id="f" * 40,

@@ -67,7 +67,7 @@ def test_finding_fields(tokens: Tokens) -> None:
         "high",
         "medium",
     ]
-    github = next(f for f in api["findings"] if f["rule"]["id"] == "github-pat")
+    github = next(f for f in api["findings"] if f["rule"]["id"] == "github-pat-classic")
     assert github["path"] == "deploy/ci.sh"
     assert (github["line"], github["column"]) == (2, 9)
     assert github["commit"] == "1" * 40

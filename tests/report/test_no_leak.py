@@ -62,7 +62,7 @@ def test_a_secret_quoted_in_a_commit_summary_is_redacted(tokens: Tokens) -> None
 def test_a_secret_used_as_a_file_name_is_redacted(fmt: str, tokens: Tokens) -> None:
     results = sample_results(tokens)
     api = next(r for r in results if r.findings)
-    finding = next(f for f in api.findings if f.rule.id == "github-pat")
+    finding = next(f for f in api.findings if f.rule.id == "github-pat-classic")
     odd = dataclasses.replace(
         finding,
         provenance=tuple(

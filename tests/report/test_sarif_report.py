@@ -84,7 +84,7 @@ def test_github_code_scanning_rules(tokens: Tokens) -> None:
 def test_results_carry_fingerprint_commit_and_place(tokens: Tokens) -> None:
     run = _sarif(tokens)["runs"][0]
     by_rule = {result["ruleId"]: result for result in run["results"]}
-    github = by_rule["github-pat"]
+    github = by_rule["github-pat-classic"]
     assert github["level"] == "error"
     physical = github["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"]["uri"] == "deploy/ci.sh"

@@ -89,7 +89,12 @@ def test_findings_are_grouped_most_severe_first() -> None:
 def test_advice_says_rotate_before_purge_for_each_rule() -> None:
     text = _plain(sample_results())
     advice = " ".join(text[text.index("What to do") :].split())  # ignore where lines wrap
-    for rule_id in ("aws-secret-access-key", "github-pat", "slack-bot-token", "generic-password"):
+    for rule_id in (
+        "aws-secret-access-key",
+        "github-pat-classic",
+        "slack-bot-token",
+        "generic-secret-assignment",
+    ):
         block = advice[advice.index(f"{rule_id} (") :]
         assert block.index("Rotate first:") < block.index("purge it from history")
     assert "git filter-repo --replace-text" in advice
