@@ -179,24 +179,17 @@ def _listings(
     sources: list[tuple[str, Callable[[], list[RepoTarget]]]] = []
     if args.github_org or args.github_user:
         api = github.client(args.github_api_url, notify=warn)
-        for org in args.github_org:
+        owners = [("org", "organisation", o) for o in args.github_org]
+        owners += [("user", "user", u) for u in args.github_user]
+        for keyword, kind, owner in owners:
             lister = partial(
                 github.list_repositories,
                 api,
-                org=org,
                 include_archived=archived,
                 include_forks=forks,
+                **{keyword: owner},
             )
-            sources.append((f"GitHub organisation {org}", lister))
-        for user in args.github_user:
-            lister = partial(
-                github.list_repositories,
-                api,
-                user=user,
-                include_archived=archived,
-                include_forks=forks,
-            )
-            sources.append((f"GitHub user {user}", lister))
+            sources.append((f"GitHub {kind} {owner}", lister))
     if args.gitlab_group:
         lab = gitlab.client(args.gitlab_api_url, notify=warn)
         for group in args.gitlab_group:
