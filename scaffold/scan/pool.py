@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
 from typing import Protocol
 
 from scaffold.scan.blobs import GitObject, Inventory, OidArray, read_objects
@@ -37,9 +38,8 @@ from scaffold.scan.provenance import parse_commit
 
 # Starting workers (interpreter, imports, rules, detector) takes ~0.5 s each; below this much
 # content a pool costs more than it saves. A store holding a quarter of it compressed starts the
-# workers before the listing is taken.
+# workers before the listing is taken (see ChunkScanner.start_early).
 INLINE_BYTES = 64 * 1024 * 1024
-EARLY_START_STORED_BYTES = INLINE_BYTES // 4
 STRIPES_PER_WORKER = 2
 PROGRESS_EVERY = 512  # objects between a worker's reports
 LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
@@ -72,10 +72,12 @@ class ChunkResult:
 
 
 def scan_objects(
-    git: LockedGit, matcher: Matcher, oids: OidArray, every: int = PROGRESS_EVERY
+    git: LockedGit, matcher: Matcher, oids: OidArray, every: int | None = None
 ) -> Iterator[ChunkResult]:
     """Read every object once, through one cat-file, and match it; commits are matched on their
-    message. Yields what was found and counted since the last yield, every `every` objects."""
+    message. Yields what was found and counted since the last yield, every `every` objects
+    (default PROGRESS_EVERY)."""
+    every = every or PROGRESS_EVERY
     hits: list[Hit] = []
     skipped: list[Skipped] = []
     objects = blobs = commits = size = lfs = 0
@@ -117,12 +119,15 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _init_worker(git: LockedGit, factory: MatcherFactory, messages: Queue[_Message]) -> None:
+def _init_worker(
+    git: LockedGit, factory: MatcherFactory, messages: Queue[_Message], stop: Event
+) -> None:
     # Ctrl-C reaches the whole process group; the parent alone decides to stop, and cancels
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _worker["git"] = git  # a copy sharing the parent's scratch dir; the parent cleans it up
     _worker["messages"] = messages
+    _worker["stop"] = stop  # set by the parent to end running stripes early (Ctrl-C, errors)
     try:
         _worker["matcher"] = factory()
     except Exception as exc:  # e.g. a user rule Hyperscan rejects: the first stripe reports it
@@ -142,7 +147,10 @@ def _scan_stripe_in_worker(index: int, oids: OidArray) -> None:
         raise _worker["error"]  # type: ignore[misc]
     git, matcher, messages = _worker["git"], _worker["matcher"], _worker["messages"]
     assert isinstance(git, LockedGit)
+    stop = _worker["stop"]
     for part in scan_objects(git, matcher, oids):  # type: ignore[arg-type]
+        if stop.is_set():  # type: ignore[attr-defined]
+            return  # leaving the generator stops its cat-file
         messages.put((index, False, part))  # type: ignore[attr-defined]
     messages.put((index, True, ChunkResult()))  # type: ignore[attr-defined]
 
@@ -185,6 +193,7 @@ class ChunkScanner:
         self.used_pool = False
         self._pool: ProcessPoolExecutor | None = None
         self._messages: Queue[_Message] | None = None
+        self._stop: Event | None = None
 
     def __enter__(self) -> ChunkScanner:
         return self
@@ -194,7 +203,10 @@ class ChunkScanner:
 
     def close(self) -> None:
         if self._pool is not None:
-            # on Ctrl-C or an error: drop queued stripes; running ones end with the process
+            # after the scan nothing is running; on Ctrl-C or an error, queued stripes are
+            # dropped and running ones stop within PROGRESS_EVERY objects
+            if self._stop is not None:
+                self._stop.set()
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
@@ -208,11 +220,12 @@ class ChunkScanner:
         if self._pool is None:
             context = _context()
             self._messages = context.Queue()
+            self._stop = context.Event()
             self._pool = ProcessPoolExecutor(
                 max_workers=self.jobs,
                 mp_context=context,
                 initializer=_init_worker,
-                initargs=(self.git, self.factory, self._messages),
+                initargs=(self.git, self.factory, self._messages, self._stop),
             )
             for _ in range(self.jobs):
                 self._pool.submit(_ready)

@@ -280,13 +280,11 @@ def test_pooled_scan_reports_progress_and_finds_the_same(
     for i in range(6):
         repo.commit(f"c{i}", {f"f{i}.env": f"T={token(30 + i)}\n", "big.txt": "x" * 5000 * i})
     monkeypatch.setattr("scaffold.scan.pool.INLINE_BYTES", 0)
-    monkeypatch.setattr("scaffold.scan.pool.PROGRESS_EVERY", 2)
     seen: list[ScanProgress] = []
     pooled = scan_repository(repo.path, ScanOptions(jobs=2), seen.append)
     assert pooled.extra["pool"] == "yes"
     assert secrets(pooled) == {token(30 + i) for i in range(6)} == secrets(scan(repo.path))
-    assert len(seen) > 4, "workers report as they go, not once per stripe"
-    assert seen[-1].objects_done == seen[-1].objects_total
+    assert seen[-1].objects_done == seen[-1].objects_total == 18  # 12 blobs + 6 commits
 
 
 def broken_detector() -> Matcher:
@@ -305,3 +303,36 @@ def test_a_detector_workers_cannot_build_is_reported_as_is(repo: GitRepo) -> Non
         inventory = take_inventory(git, include_unreachable=False, max_blob_size=1 << 20)
         with pytest.raises(RuleError, match="rule acme-key: cannot be compiled"):
             list(scanner.run(inventory))
+
+
+def test_a_stopped_worker_leaves_its_stripe_without_finishing_it(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import queue
+    import threading
+
+    from scaffold.scan import pool
+    from scaffold.scan.blobs import take_inventory
+    from scaffold.scan.engine import build_detector
+    from scaffold.scan.git import open_repository
+
+    for i in range(4):
+        repo.commit(f"c{i}", {f"f{i}.txt": f"line {i}\n"})
+    monkeypatch.setattr(pool, "PROGRESS_EVERY", 1)
+    git, _info = open_repository(repo.path)
+    with git:
+        oids = take_inventory(git, include_unreachable=False, max_blob_size=1 << 20).to_read
+        messages: queue.Queue[object] = queue.Queue()
+        stop = threading.Event()
+        monkeypatch.setattr(
+            pool,
+            "_worker",
+            {"git": git, "matcher": build_detector((), "auto"), "messages": messages, "stop": stop},
+        )
+        pool._scan_stripe_in_worker(0, oids)
+        reports = [messages.get_nowait() for _ in range(messages.qsize())]
+        # one report per object (PROGRESS_EVERY is 1 here), then the end of the stripe
+        assert len(reports) == len(oids) + 1 and reports[-1][1] is True  # type: ignore[index]
+        stop.set()  # what ChunkScanner.close does on Ctrl-C or an error
+        pool._scan_stripe_in_worker(1, oids)
+        assert messages.empty(), "a stopped stripe reports nothing more, not even its end"
