@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scaffold.errors import EXIT_FINDINGS, EXIT_OK
+from scaffold.scan.model import DEFAULT_MAX_BLOB_SIZE
 
 if TYPE_CHECKING:
     from scaffold.scan.engine import ScanProgress
@@ -70,7 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-blob-size",
         type=parse_size,
-        default=20 * 1024 * 1024,
+        default=DEFAULT_MAX_BLOB_SIZE,
         metavar="SIZE",
         help="skip (and list) blobs larger than SIZE, e.g. 10M (default: 20M)",
     )

@@ -19,6 +19,7 @@ from scaffold.hooks.staged import (
     staged_changes,
 )
 from scaffold.scan.model import (
+    DEFAULT_BASELINE,
     Finding,
     Match,
     Provenance,
@@ -33,7 +34,6 @@ from scaffold.scan.model import (
 if TYPE_CHECKING:
     from scaffold.hooks.quickrules import Matcher
 
-DEFAULT_BASELINE = ".secrets.baseline"
 DEFAULT_MAX_SIZE = 5 * 1024 * 1024  # commit time: a 5 MB staged file is data, not config
 READ_AHEAD_LIMIT = 32 * 1024 * 1024  # past this much staged content, use every rule, streaming
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TextIO
 
 from scaffold.errors import EXIT_FINDINGS, EXIT_OK, guarded
-from scaffold.hooks.secrets import StagedScanOptions
-from scaffold.scan.model import ScanResult, redact
+from scaffold.hooks.secrets import DEFAULT_MAX_SIZE, StagedScanOptions
+from scaffold.scan.model import DEFAULT_BASELINE, ScanResult, redact
 
 HOOK_ID = "scaffold-secrets"
 
@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-size",
         type=int,
-        default=5 * 1024 * 1024,
+        default=DEFAULT_MAX_SIZE,
         metavar="BYTES",
         help="skip (and list) staged files larger than this (default: 5 MiB)",
     )
@@ -115,13 +115,13 @@ def run(args: argparse.Namespace) -> int:
     if args.update_baseline:
         from scaffold.hooks.baseline_update import add_to_baseline
 
-        target = args.baseline or root / ".secrets.baseline"
+        target = args.baseline or root / DEFAULT_BASELINE
         added = add_to_baseline(target, result)
         print(f"{HOOK_ID}: {added} secret(s) added to {target}; review and commit it")
         return EXIT_OK
     if not result.findings:
         return EXIT_OK
-    shown = baseline.name if baseline is not None else ".secrets.baseline"
+    shown = baseline.name if baseline is not None else DEFAULT_BASELINE
     render(result, sys.stdout, show_secrets=args.show_secrets, baseline=shown)
     return EXIT_FINDINGS
 

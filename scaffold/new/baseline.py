@@ -34,8 +34,9 @@ from typing import Any
 
 from scaffold.errors import ScaffoldError
 from scaffold.paths import cache_root
+from scaffold.scan.model import DEFAULT_BASELINE
 
-BASELINE = ".secrets.baseline"
+BASELINE = DEFAULT_BASELINE
 _MAX_WORKERS = 4
 
 
@@ -62,6 +63,7 @@ class _WorkerState:
     """A worker process's state, set once by _init_worker."""
 
     root = ""
+    cache = Path()  # where clean files are remembered, for these settings
     known: frozenset[str] = frozenset()  # "blob path" entries known clean
 
 
@@ -86,7 +88,8 @@ def _init_worker(root: str) -> None:
     # Ctrl-C is the parent's to handle: it tears the pool down and removes the staging tree
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker.root = root
-    _worker.known = frozenset(_read_clean(_clean_cache(_configure())))
+    _worker.cache = _clean_cache(_configure())
+    _worker.known = frozenset(_read_clean(_worker.cache))
     from detect_secrets.core.scan import scan_file  # noqa: F401  (imported while Copier renders)
 
 
@@ -110,10 +113,9 @@ def _document() -> tuple[dict[str, Any], str]:
     clean files are remembered."""
     from detect_secrets.core import baseline
     from detect_secrets.core.secrets_collection import SecretsCollection
-    from detect_secrets.settings import get_settings
 
     document: dict[str, Any] = baseline.format_for_output(SecretsCollection(root=_worker.root))
-    return document, str(_clean_cache(get_settings().json()))
+    return document, str(_worker.cache)
 
 
 def staged_blobs(repo: Path) -> dict[str, str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scaffold.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from scaffold.scan.model import DEFAULT_MAX_BLOB_SIZE
 
 if TYPE_CHECKING:
     from scaffold.org.run import OrgRun
@@ -298,7 +299,7 @@ def run_org(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         jobs=getattr(args, "jobs", 0),
         include_unreachable=getattr(args, "include_unreachable", False),
-        max_blob_size=getattr(args, "max_blob_size", 20 * 1024 * 1024),
+        max_blob_size=getattr(args, "max_blob_size", DEFAULT_MAX_BLOB_SIZE),
         engine=getattr(args, "engine", "auto"),
         baseline=getattr(args, "baseline", None),
         extra_rules=tuple(getattr(args, "rules", ())),

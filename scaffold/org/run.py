@@ -26,7 +26,7 @@ from scaffold.org.worker import (
     run_job,
     unchanged_in_place,
 )
-from scaffold.scan.model import ScanResult
+from scaffold.scan.model import DEFAULT_MAX_BLOB_SIZE, ScanResult
 from scaffold.scan.pool import available_cores
 
 
@@ -36,7 +36,7 @@ class OrgOptions:
     cache_dir: Path | None = None  # None: $SCAFFOLD_CACHE_DIR/mirrors
     jobs: int = 0  # repositories scanned at once; 0 = all cores
     include_unreachable: bool = False
-    max_blob_size: int = 20 * 1024 * 1024
+    max_blob_size: int = DEFAULT_MAX_BLOB_SIZE
     engine: str = "auto"
     baseline: Path | None = None
     extra_rules: tuple[Path, ...] = ()

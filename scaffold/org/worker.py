@@ -18,7 +18,7 @@ from scaffold.org.mirror import MirrorCache, MirrorError
 from scaffold.org.recorder import RecordingMatcher
 from scaffold.org.store import RepoState, Store
 from scaffold.org.targets import RepoTarget
-from scaffold.scan.model import ScanResult, ScanStats
+from scaffold.scan.model import DEFAULT_MAX_BLOB_SIZE, ScanResult, ScanStats
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class JobSettings:
     rules_version: str
     scan_key: str  # rules version + options that change what a scan finds
     include_unreachable: bool = False
-    max_blob_size: int = 20 * 1024 * 1024
+    max_blob_size: int = DEFAULT_MAX_BLOB_SIZE
     engine: str = "auto"
     baseline: Path | None = None
     extra_rules: tuple[Path, ...] = ()

@@ -24,6 +24,8 @@ from scaffold.scan.git import (
     shallow_boundaries,
 )
 from scaffold.scan.model import (
+    DEFAULT_BASELINE,
+    DEFAULT_MAX_BLOB_SIZE,
     Finding,
     Match,
     Provenance,
@@ -47,13 +49,11 @@ from scaffold.scan.provenance import (
     refs_pointing_at,
 )
 
-DEFAULT_BASELINE = ".secrets.baseline"
-
 
 @dataclass(frozen=True)
 class ScanOptions:
     include_unreachable: bool = False
-    max_blob_size: int = 20 * 1024 * 1024
+    max_blob_size: int = DEFAULT_MAX_BLOB_SIZE
     jobs: int = 0  # 0 = all cores
     engine: str = "auto"
     baseline: Path | None = None  # detect-secrets baseline to suppress known findings

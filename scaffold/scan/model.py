@@ -6,6 +6,10 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# Defaults every way of scanning shares (whole history, ranges, staged files, organisations).
+DEFAULT_BASELINE = ".secrets.baseline"  # detect-secrets' file, at the repository root
+DEFAULT_MAX_BLOB_SIZE = 20 * 1024 * 1024  # larger blobs are skipped and listed
+
 
 class Severity(StrEnum):
     CRITICAL = "critical"

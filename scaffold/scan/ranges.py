@@ -24,6 +24,7 @@ from scaffold.hooks.gitcmd import GITLINK_MODE, SYMLINK_MODE
 from scaffold.hooks.staged import read_blobs
 from scaffold.scan.git import LockedGit, display_name, first_line, open_repository
 from scaffold.scan.model import (
+    DEFAULT_MAX_BLOB_SIZE,
     Finding,
     Match,
     Provenance,
@@ -136,7 +137,7 @@ def select_range(git: LockedGit, base: str | None, tip: str) -> RangeSelection:
 
 @dataclass(frozen=True)
 class RangeOptions:
-    max_blob_size: int = 20 * 1024 * 1024
+    max_blob_size: int = DEFAULT_MAX_BLOB_SIZE
     engine: str = "auto"
     baseline: Path | None = None
     extra_rules: tuple[Path, ...] = ()
