@@ -10,14 +10,19 @@ out. A corrupt object kills cat-file; we note it as skipped and restart after it
 
 from __future__ import annotations
 
+import functools
+import re
+import subprocess
 import tempfile
 import threading
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from io import BufferedReader
 from itertools import accumulate, pairwise
-from typing import IO
+from typing import IO, cast
 
 from scaffold.scan.git import LockedGit, first_line
 from scaffold.scan.model import Skipped
@@ -37,6 +42,11 @@ class OidArray:
         if not self._width:
             self._width = len(raw)
         self._raw += raw
+
+    def extend(self, other: OidArray) -> None:
+        if other._width:
+            self._width = other._width
+            self._raw += other._raw
 
     def __len__(self) -> int:
         return len(self._raw) // self._width if self._width else 0
@@ -83,17 +93,20 @@ class Inventory:
     warnings: tuple[str, ...]
     sizes: array[int] | None = None  # each listed object's size, in `to_read` order
 
-    def stripes(self, count: int) -> list[OidArray]:
-        """`to_read` cut into at most `count` consecutive stretches of about equal work: bytes,
-        plus a fixed cost per object (equal numbers of objects when sizes are unknown)."""
+    def stripes(self, parts: int | Sequence[float]) -> list[OidArray]:
+        """`to_read` cut into consecutive stretches of work in proportion to `parts` (weights,
+        or a number of equal parts); at most that many, none empty. Work is bytes plus a fixed
+        cost per object (equal numbers of objects when sizes are unknown)."""
         total = len(self.to_read)
-        if total == 0:
+        weights = [1.0] * parts if isinstance(parts, int) else list(parts)
+        if total == 0 or not weights:
             return []
         sizes = self.sizes if self.sizes is not None else array("Q", bytes(8 * total))
         costs = list(accumulate(size + _OBJECT_COST for size in sizes))
+        shares = list(accumulate(weights))
         bounds = [0]
-        for part in range(1, count):
-            target = costs[-1] * part / count
+        for share in shares[:-1]:
+            target = costs[-1] * share / shares[-1]
             at = bisect_left(costs, target)  # the object during which the target is reached
             # end the stripe before or after that object, whichever lands nearer the target
             cut = at + 1 if at == 0 or costs[at] - target < target - costs[at - 1] else at
@@ -126,6 +139,62 @@ def _feed(stdin: IO[bytes], lines: Iterator[bytes]) -> None:
         pass  # cat-file died; the reader notices and restarts
 
 
+class _Frames:
+    """`cat-file` output read in large blocks into one reused buffer: a header line, then (for
+    `--batch`) `size` bytes and a newline. Per object this costs one copy of its content and no
+    `readline`/`read` calls, which dominated reading many small objects."""
+
+    def __init__(self, stream: BufferedReader) -> None:
+        self._stream = stream
+        self._buf = bytearray(_BLOCK)
+        self._view = memoryview(self._buf)
+        self._start = self._end = 0  # unread bytes are _buf[_start:_end]
+
+    def _fill(self, need: int) -> bool:
+        """Have at least `need` unread bytes buffered; False if the stream ends first."""
+        while self._end - self._start < need:
+            if self._start + need > len(self._buf):  # no room behind: move the rest to the front
+                rest = self._end - self._start
+                if need > len(self._buf):  # an object larger than the buffer: a bigger one
+                    grown = bytearray(max(need, 2 * len(self._buf)))
+                    grown[:rest] = self._view[self._start : self._end]
+                    self._view.release()
+                    self._buf, self._view = grown, memoryview(grown)
+                else:
+                    self._view[:rest] = self._buf[self._start : self._end]
+                self._start, self._end = 0, rest
+            got = self._stream.readinto(self._view[self._end :])
+            if not got:
+                return False
+            self._end += got
+        return True
+
+    def line(self) -> bytes | None:
+        """The next header line without its newline; None if the stream ends first."""
+        while True:
+            at = self._buf.find(b"\n", self._start, self._end)
+            if at >= 0:
+                line = bytes(self._view[self._start : at])
+                self._start = at + 1
+                return line
+            if not self._fill(self._end - self._start + 1):
+                return None
+
+    def body(self, size: int) -> bytes | None:
+        """The next `size` bytes and the newline after them; None if cut short."""
+        if not self._fill(size + 1) or self._buf[self._start + size] != 0x0A:
+            return None
+        data = bytes(self._view[self._start : self._start + size])
+        self._start += size + 1
+        return data
+
+    def close(self) -> None:
+        self._view.release()
+
+
+_BLOCK = 1 << 20  # read size; bigger objects grow the buffer to their size
+
+
 def _cat_file(git: LockedGit, oids: OidArray, *, contents: bool) -> Iterator[_Entry]:
     """One entry per id, in order; a crash of cat-file costs one object, not the scan."""
     start = 0
@@ -138,12 +207,12 @@ def _cat_file(git: LockedGit, oids: OidArray, *, contents: bool) -> Iterator[_En
                 target=_feed, args=(proc.stdin, oids.hex_lines(start)), daemon=True
             )
             writer.start()
-            out = proc.stdout
+            frames = _Frames(cast(BufferedReader, proc.stdout))  # Popen's default buffering
             index = start
             try:
                 while index < len(oids):
-                    header = out.readline()
-                    if not header.endswith(b"\n"):
+                    header = frames.line()
+                    if header is None:
                         break  # cat-file died on this object
                     fields = header.split()
                     if len(fields) == 2 and fields[1] in (b"missing", b"ambiguous"):
@@ -153,13 +222,14 @@ def _cat_file(git: LockedGit, oids: OidArray, *, contents: bool) -> Iterator[_En
                     oid, kind, size = fields[0], fields[1], int(fields[2])
                     data: bytes | None = None
                     if contents:
-                        data = out.read(size)
-                        if len(data) != size or out.read(1) != b"\n":
+                        data = frames.body(size)
+                        if data is None:
                             break
                     yield _Entry(index, oid, kind, size, data)
                     index += 1
             finally:
-                out.close()
+                frames.close()
+                proc.stdout.close()
                 proc.kill()
                 proc.wait()
                 writer.join()
@@ -210,8 +280,11 @@ def _check_entries(lines: Iterable[bytes]) -> Iterator[_Entry]:
             yield _Entry(index, fields[0].lstrip(b"?"), b"missing", 0, None)
 
 
-def _checked(entries: Iterator[_Entry], max_blob_size: int) -> Inventory:
-    """Keep blobs and commits we will read; everything else becomes a Skipped or is dropped."""
+def _checked(
+    entries: Iterator[_Entry], max_blob_size: int, kinds: tuple[bytes, ...] = READ_KINDS
+) -> Inventory:
+    """Keep the objects of `kinds` we will read; everything else becomes a Skipped or is
+    dropped."""
     to_read = OidArray()
     sizes = array("Q")
     blobs = commits = total = 0
@@ -225,7 +298,7 @@ def _checked(entries: Iterator[_Entry], max_blob_size: int) -> Inventory:
         elif entry.kind == b"blob" and entry.size > max_blob_size:
             why = "larger than --max-blob-size"
             skipped.append(Skipped(entry.oid.decode("ascii"), why, size=entry.size))
-        elif entry.kind in READ_KINDS:
+        elif entry.kind in kinds:
             to_read.append(entry.oid)
             sizes.append(entry.size)
             total += entry.size
@@ -251,10 +324,28 @@ def _all_objects(git: LockedGit) -> tuple[Iterator[_Entry], list[str]]:
     return entries(), warnings
 
 
-def _list_and_check(git: LockedGit, max_blob_size: int) -> Inventory | None:
-    """The fast path: `rev-list` piped straight into `cat-file --batch-check`, so both git
-    processes work side by side and Python reads each id once. None when cat-file stopped early
-    (a corrupt object): the caller then takes the slower path that isolates the broken object.
+# Two walks instead of one `rev-list --objects`, so that trees (most of a history's objects,
+# never read) are neither printed, nor checked, nor parsed: commits and annotated tags without
+# entering any tree, then blobs alone. Needs git 2.32 (object:type filters).
+_WALKS: tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...] = (
+    (("--filter=tree:0",), (b"commit", b"tag")),
+    (("--filter=object:type=blob", "--filter-provided-objects"), (b"blob",)),
+)
+_UNFILTERED: tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...] = (((), READ_KINDS),)
+
+
+@functools.cache
+def _git_version() -> tuple[int, int]:
+    proc = subprocess.run(["git", "--version"], input=b"", capture_output=True, check=False)
+    found = re.search(rb"(\d+)\.(\d+)", proc.stdout)
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+
+
+def _walk_and_check(
+    git: LockedGit, filters: tuple[str, ...], kinds: tuple[bytes, ...], max_blob_size: int
+) -> Inventory | None:
+    """`rev-list` piped straight into `cat-file --batch-check`, so both git processes work side
+    by side and Python reads each id once. None when cat-file stopped early (a corrupt object).
     """
     with tempfile.TemporaryFile() as walk_errors, tempfile.TemporaryFile() as check_errors:
         walk = git.popen(
@@ -263,6 +354,7 @@ def _list_and_check(git: LockedGit, max_blob_size: int) -> Inventory | None:
             "--all",
             "--no-object-names",
             "--missing=print",
+            *filters,
             stderr=walk_errors,
         )
         assert walk.stdout is not None
@@ -272,13 +364,47 @@ def _list_and_check(git: LockedGit, max_blob_size: int) -> Inventory | None:
         )
         walk.stdout.close()  # cat-file holds it now; rev-list sees a broken pipe if cat-file dies
         assert check.stdout is not None
-        inventory = _checked(_check_entries(check.stdout), max_blob_size)
+        inventory = _checked(_check_entries(check.stdout), max_blob_size, kinds)
         if check.wait() != 0:
             walk.kill()
             walk.wait()
             return None
         warnings = _walk_warnings(walk_errors) if walk.wait() != 0 else []
     return replace(inventory, warnings=tuple(warnings))
+
+
+def _list_and_check(git: LockedGit, max_blob_size: int) -> Inventory | None:
+    """The fast path: every walk of `_WALKS` at once (each with its own cat-file), commits and
+    tags first in the listing. None when a cat-file stopped early: the caller then takes the
+    slower path that isolates the broken object."""
+    walks = _WALKS if _git_version() >= (2, 32) else _UNFILTERED
+    with ThreadPoolExecutor(max_workers=len(walks)) as threads:
+        parts = list(
+            threads.map(lambda walk: _walk_and_check(git, walk[0], walk[1], max_blob_size), walks)
+        )
+    if any(part is None for part in parts):
+        return None
+    return _joined([part for part in parts if part is not None])
+
+
+def _joined(parts: list[Inventory]) -> Inventory:
+    to_read, sizes = OidArray(), array("Q")
+    skipped: dict[str, Skipped] = {}  # both walks may name the same missing object
+    for part in parts:
+        to_read.extend(part.to_read)
+        sizes.extend(part.sizes or ())
+        skipped.update((item.object_id, item) for item in part.skipped)
+    # a walk that stopped early says so; the same words from both walks once
+    warnings = tuple(dict.fromkeys(w for part in parts for w in part.warnings))
+    return Inventory(
+        to_read,
+        sum(part.blob_count for part in parts),
+        sum(part.commit_count for part in parts),
+        sum(part.bytes_total for part in parts),
+        tuple(skipped.values()),
+        warnings,
+        sizes,
+    )
 
 
 def stored_bytes(git: LockedGit) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import zlib
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from scaffold.scan.examples import expand
 from scaffold.scan.model import Match, ScanResult
 from scaffold.scan.pool import Matcher
 from scaffold.scan.rules import RuleError
-from tests.gitrepo import GitRepo, git
+from tests.gitrepo import GitRepo, git, git_env
 
 
 def token(seed: int) -> str:
@@ -272,6 +273,17 @@ def test_stripes_are_consecutive_balanced_by_bytes_and_cover_everything() -> Non
     assert [len(s) for s in Inventory(ids, 10, 0, 0, (), ()).stripes(3)] == [3, 4, 3]
     assert Inventory(OidArray(), 0, 0, 0, (), ()).stripes(4) == []
     assert len(Inventory(ids, 10, 0, 0, (), ()).stripes(50)) == 10
+    weighted = Inventory(ids, 10, 0, 0, (), ()).stripes([2, 1, 1])
+    assert [len(s) for s in weighted] == [5, 2, 3], "cut in proportion to the weights"
+
+
+def test_the_schedule_hands_out_long_stripes_first_then_short_ones() -> None:
+    from scaffold.scan.pool import schedule
+
+    weights = schedule(2)
+    assert weights == sorted(weights, reverse=True)
+    assert weights[0] == weights[1], "each worker starts on a long stripe of its own"
+    assert sum(weights[2:]) / sum(weights) <= 0.25 and len(weights) > 4
 
 
 def test_pooled_scan_reports_progress_and_finds_the_same(
@@ -336,3 +348,47 @@ def test_a_stopped_worker_leaves_its_stripe_without_finishing_it(
         stop.set()  # what ChunkScanner.close does on Ctrl-C or an error
         pool._scan_stripe_in_worker(1, oids)
         assert messages.empty(), "a stopped stripe reports nothing more, not even its end"
+
+
+def piped(repo: GitRepo, args: list[str], data: bytes) -> bytes:
+    done = subprocess.run(
+        ["git", *args], cwd=repo.path, input=data, capture_output=True, check=True, env=git_env()
+    )
+    return done.stdout
+
+
+def stored(repo: GitRepo, content: bytes) -> str:
+    return piped(repo, ["hash-object", "-w", "--stdin"], content).decode().strip()
+
+
+def test_the_two_filtered_walks_list_what_one_full_walk_lists(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scaffold.scan import blobs
+    from scaffold.scan.git import open_repository
+
+    repo.commit("one", {"a.txt": "a\n", "d/b.txt": "b\n"})
+    git(repo.path, "tag", "-a", "-m", "first", "v1")
+    git(repo.path, "tag", "-a", "-m", "a tag of a tag", "v1-again", "v1")
+    loose = stored(repo, b"only behind a tag\n")
+    git(repo.path, "tag", "-a", "-m", "a tag of a blob", "blob-tag", loose)
+    git(repo.path, "tag", "tree-tag", "HEAD^{tree}")  # a lightweight tag naming a tree
+    raw = stored(repo, b"only behind a ref\n")
+    git(repo.path, "update-ref", "refs/raw/blob", raw)
+    repo.commit("two", {"a.txt": "a2\n"})
+    listed = git(repo.path, "rev-list", "--objects", "--all", "--no-object-names")
+    checked = piped(repo, ["cat-file", "--batch-check"], listed.encode()).decode()
+    expected = {line.split()[0] for line in checked.splitlines() if line.split()[1] != "tree"}
+
+    def inventory() -> tuple[set[str], int, int]:
+        git_, _info = open_repository(repo.path)
+        with git_:
+            found = blobs.take_inventory(git_, include_unreachable=False, max_blob_size=1 << 20)
+        ids = found.to_read
+        return {ids.hex(i).decode() for i in range(len(ids))}, found.blob_count, len(ids)
+
+    filtered = inventory()
+    monkeypatch.setattr(blobs, "_git_version", lambda: (2, 31))  # before object:type filters
+    assert filtered == inventory()
+    assert filtered[0] == expected and filtered[2] == len(expected)  # each object once
+    assert {loose, raw} <= filtered[0] and filtered[1] == 5
