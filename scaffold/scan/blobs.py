@@ -10,9 +10,6 @@ out. A corrupt object kills cat-file; we note it as skipped and restart after it
 
 from __future__ import annotations
 
-import functools
-import re
-import subprocess
 import tempfile
 import threading
 from array import array
@@ -24,7 +21,7 @@ from io import BufferedReader
 from itertools import accumulate, pairwise
 from typing import IO, cast
 
-from scaffold.scan.git import LockedGit, first_line
+from scaffold.scan.git import LockedGit, first_line, git_version
 from scaffold.scan.model import Skipped
 
 READ_KINDS = (b"blob", b"commit", b"tag")  # tags: annotated tag messages
@@ -269,7 +266,7 @@ def _walk_warnings(errors: IO[bytes]) -> list[str]:
     return [f"history walk stopped early ({message}); scanned what was listed"]
 
 
-def _check_entries(lines: Iterable[bytes]) -> Iterator[_Entry]:
+def check_entries(lines: Iterable[bytes]) -> Iterator[_Entry]:
     """`cat-file --batch-check` output as entries; `<id> missing` (rev-list's `?<id>`) too."""
     for index, line in enumerate(lines):
         fields = line.split()
@@ -280,7 +277,7 @@ def _check_entries(lines: Iterable[bytes]) -> Iterator[_Entry]:
             yield _Entry(index, fields[0].lstrip(b"?"), b"missing", 0, None)
 
 
-def _checked(
+def checked(
     entries: Iterator[_Entry], max_blob_size: int, kinds: tuple[bytes, ...] = READ_KINDS
 ) -> Inventory:
     """Keep the objects of `kinds` we will read; everything else becomes a Skipped or is
@@ -316,7 +313,7 @@ def _all_objects(git: LockedGit) -> tuple[Iterator[_Entry], list[str]]:
                 "cat-file", "--batch-all-objects", "--batch-check", "--unordered", stderr=errors
             )
             assert proc.stdout is not None
-            yield from _check_entries(proc.stdout)
+            yield from check_entries(proc.stdout)
             if proc.wait() != 0:
                 errors.seek(0)
                 warnings.append(f"object listing stopped early ({first_line(errors.read())})")
@@ -327,21 +324,18 @@ def _all_objects(git: LockedGit) -> tuple[Iterator[_Entry], list[str]]:
 # Two walks instead of one `rev-list --objects`, so that trees (most of a history's objects,
 # never read) are neither printed, nor checked, nor parsed: commits and annotated tags without
 # entering any tree, then blobs alone. Needs git 2.32 (object:type filters).
+COMMITS_AND_TAGS: tuple[tuple[str, ...], tuple[bytes, ...]] = (
+    ("--filter=tree:0",),
+    (b"commit", b"tag"),
+)
 _WALKS: tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...] = (
-    (("--filter=tree:0",), (b"commit", b"tag")),
+    COMMITS_AND_TAGS,
     (("--filter=object:type=blob", "--filter-provided-objects"), (b"blob",)),
 )
 _UNFILTERED: tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...] = (((), READ_KINDS),)
 
 
-@functools.cache
-def _git_version() -> tuple[int, int]:
-    proc = subprocess.run(["git", "--version"], input=b"", capture_output=True, check=False)
-    found = re.search(rb"(\d+)\.(\d+)", proc.stdout)
-    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
-
-
-def _walk_and_check(
+def walk_and_check(
     git: LockedGit, filters: tuple[str, ...], kinds: tuple[bytes, ...], max_blob_size: int
 ) -> Inventory | None:
     """`rev-list` piped straight into `cat-file --batch-check`, so both git processes work side
@@ -364,7 +358,7 @@ def _walk_and_check(
         )
         walk.stdout.close()  # cat-file holds it now; rev-list sees a broken pipe if cat-file dies
         assert check.stdout is not None
-        inventory = _checked(_check_entries(check.stdout), max_blob_size, kinds)
+        inventory = checked(check_entries(check.stdout), max_blob_size, kinds)
         if check.wait() != 0:
             walk.kill()
             walk.wait()
@@ -377,17 +371,17 @@ def _list_and_check(git: LockedGit, max_blob_size: int) -> Inventory | None:
     """The fast path: every walk of `_WALKS` at once (each with its own cat-file), commits and
     tags first in the listing. None when a cat-file stopped early: the caller then takes the
     slower path that isolates the broken object."""
-    walks = _WALKS if _git_version() >= (2, 32) else _UNFILTERED
+    walks = _WALKS if git_version() >= (2, 32) else _UNFILTERED
     with ThreadPoolExecutor(max_workers=len(walks)) as threads:
         parts = list(
-            threads.map(lambda walk: _walk_and_check(git, walk[0], walk[1], max_blob_size), walks)
+            threads.map(lambda walk: walk_and_check(git, walk[0], walk[1], max_blob_size), walks)
         )
     if any(part is None for part in parts):
         return None
-    return _joined([part for part in parts if part is not None])
+    return joined([part for part in parts if part is not None])
 
 
-def _joined(parts: list[Inventory]) -> Inventory:
+def joined(parts: list[Inventory]) -> Inventory:
     to_read, sizes = OidArray(), array("Q")
     skipped: dict[str, Skipped] = {}  # both walks may name the same missing object
     for part in parts:
@@ -422,13 +416,13 @@ def take_inventory(git: LockedGit, *, include_unreachable: bool, max_blob_size: 
     """List what to scan without reading any content."""
     if include_unreachable:
         entries, warnings = _all_objects(git)
-        inventory = _checked(entries, max_blob_size)
+        inventory = checked(entries, max_blob_size)
         return replace(inventory, warnings=tuple(warnings))
     streamed = _list_and_check(git, max_blob_size)
     if streamed is not None:
         return streamed
     present, missing, warnings = _list_reachable(git)
-    inventory = _checked(_cat_file(git, present, contents=False), max_blob_size)
+    inventory = checked(_cat_file(git, present, contents=False), max_blob_size)
     lost = [Skipped(missing.hex(i).decode(), "missing object") for i in range(len(missing))]
     return replace(inventory, skipped=(*inventory.skipped, *lost), warnings=tuple(warnings))
 

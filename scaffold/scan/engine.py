@@ -1,7 +1,8 @@
 """Whole-history scan of one repository: unique objects -> matches -> findings with provenance.
 
-The flow is one-way: list objects (blobs.py), read and match them in chunks, inline or in a
-process pool (pool.py), then join provenance (provenance.py) to the few objects that matched.
+The flow is one-way: list objects with where each blob came from (origins.py; blobs.py when a
+repository needs `rev-list`), read and match them in chunks, inline or in a process pool
+(pool.py), then join provenance (origins.py or provenance.py) to the few objects that matched.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from scaffold.scan.model import (
     SourceKind,
     redact,
 )
+from scaffold.scan.origins import list_with_origins
 from scaffold.scan.pool import ChunkResult, ChunkScanner, Hit, Matcher
 from scaffold.scan.provenance import (
     HistoryWalk,
@@ -153,8 +155,16 @@ def _scan(
             f"shallow clone: history before {cut} is not in this clone and was not scanned "
             "(run `git fetch --unshallow` to scan everything)"
         )
-    inventory = take_inventory(
-        git, include_unreachable=options.include_unreachable, max_blob_size=options.max_blob_size
+    # the history walk lists the blobs and says where each came from; rev-list otherwise, and
+    # then a walk finds where the matched ones came from
+    listed = None if options.include_unreachable else list_with_origins(git, options.max_blob_size)
+    inventory, origins = listed or (
+        take_inventory(
+            git,
+            include_unreachable=options.include_unreachable,
+            max_blob_size=options.max_blob_size,
+        ),
+        None,
     )
     warnings += inventory.warnings
     if inventory.commit_count == 0 and not options.include_unreachable:
@@ -165,7 +175,7 @@ def _scan(
     with HistoryWalk(git) as walk:  # provenance for the matches: started with the first one
         for chunk in scanner.run(inventory):
             hits += chunk.hits
-            if chunk.hits:
+            if chunk.hits and origins is None:
                 walk.start()
             counts = _add(counts, chunk)
             if progress is not None:
@@ -193,7 +203,10 @@ def _scan(
         # one history walk names both the matched blobs and the skipped ones
         wanted = {hit.oid for hit, _ in kept if hit.kind == "blob"}
         wanted |= {s.object_id for s in all_skipped if not s.path}
-        places = introductions(git, wanted, walk)
+        if origins is not None:
+            places = origins.introductions(git, wanted)
+        else:
+            places = introductions(git, wanted, walk)
     findings = _findings(git, hits, kept, places, name, rules_by_id=by_id)
     skipped = _name_skipped(all_skipped, places)
     stats = ScanStats(

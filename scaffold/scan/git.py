@@ -11,7 +11,9 @@ gives every child an explicitly empty stdin.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -235,12 +237,21 @@ def decode_path(raw: bytes) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
+@functools.cache
+def git_version() -> tuple[int, int]:
+    """(major, minor) of the git on PATH; (0, 0) if it cannot say."""
+    proc = subprocess.run(["git", "--version"], input=b"", capture_output=True, check=False)
+    found = re.search(rb"(\d+)\.(\d+)", proc.stdout)
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+
+
 __all__: Sequence[str] = (
     "LockedGit",
     "RepositoryInfo",
     "decode_path",
     "display_name",
     "first_line",
+    "git_version",
     "head_commit",
     "open_repository",
     "shallow_boundaries",

@@ -9,6 +9,10 @@ The walk stops as soon as every wanted blob has been seen.
 A scan starts the walk (`HistoryWalk.start`) as soon as it finds its first match, while the
 workers are still reading: git writes the walk into a temporary file, which is read (following
 it while git still writes) once the scan knows every blob it wants placed.
+
+Most scans need no such walk: their listing already came from one (see origins.py). This one
+serves listings taken by `rev-list` (refs naming trees or blobs, git before 2.32,
+`--include-unreachable`).
 """
 
 from __future__ import annotations
@@ -172,8 +176,20 @@ def parse_commit(oid: str, data: bytes) -> tuple[Provenance, bytes, int]:
         if line.startswith((b"author ", b"tagger ")):  # tags have a tagger, commits an author
             name, email, date = _person(line.split(b" ", 1)[1])
             break
-    summary = message.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-    return Provenance(oid, "", name, email, date, summary), message, offset
+    return Provenance(oid, "", name, email, date, _subject(message)), message, offset
+
+
+def _subject(message: bytes) -> str:
+    """What git's `%s` shows: the first paragraph, each line's trailing blanks removed, joined
+    with spaces (leading blank lines skipped)."""
+    lines: list[bytes] = []
+    for line in message.split(b"\n"):
+        if not line.strip():
+            if lines:
+                break
+            continue
+        lines.append(line.rstrip())
+    return b" ".join(lines).decode("utf-8", "replace")
 
 
 def _person(raw: bytes) -> tuple[str, str, str]:

@@ -388,7 +388,11 @@ def test_the_two_filtered_walks_list_what_one_full_walk_lists(
         return {ids.hex(i).decode() for i in range(len(ids))}, found.blob_count, len(ids)
 
     filtered = inventory()
-    monkeypatch.setattr(blobs, "_git_version", lambda: (2, 31))  # before object:type filters
+    from scaffold.scan.origins import list_with_origins
+
+    with open_repository(repo.path)[0] as locked:  # refs naming a blob: the walk would miss it
+        assert list_with_origins(locked, 1 << 20) is None
+    monkeypatch.setattr(blobs, "git_version", lambda: (2, 31))  # before object:type filters
     assert filtered == inventory()
     assert filtered[0] == expected and filtered[2] == len(expected)  # each object once
     assert {loose, raw} <= filtered[0] and filtered[1] == 5

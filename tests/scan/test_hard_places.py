@@ -9,6 +9,7 @@ import pytest
 
 from scaffold.scan.engine import ScanOptions, scan_repository
 from scaffold.scan.examples import aws_documentation_keys, expand
+from scaffold.scan.git import LockedGit, open_repository
 from scaffold.scan.model import Finding, ScanResult, SourceKind
 from tests.gitrepo import GitRepo, git
 
@@ -197,3 +198,25 @@ def test_python_engine_finds_the_same(planted: Planted, result: ScanResult) -> N
     slow = scan_repository(planted.repo.path, ScanOptions(jobs=1, engine="python"))
     assert slow.extra["engine"] == "python"
     assert sorted(slow.findings, key=_key) == sorted(result.findings, key=_key)
+
+
+def test_the_rev_list_listing_and_walk_give_the_same_findings(
+    planted: Planted, result: ScanResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The history walk that lists blobs with their origins (the default) and the rev-list
+    listing with a later provenance walk (older git, refs naming trees or blobs) agree on every
+    finding: introducing commit, paths, author, date, summary, refs and HEAD."""
+    from scaffold.scan.origins import list_with_origins
+
+    with _locked(planted) as locked:
+        assert list_with_origins(locked, 1 << 20) is not None, "the default path"
+    monkeypatch.setattr("scaffold.scan.engine.list_with_origins", lambda *_args: None)
+    walked = scan_repository(planted.repo.path, ScanOptions(jobs=1))
+    assert sorted(walked.findings, key=_key) == sorted(result.findings, key=_key)
+    assert walked.skipped == result.skipped
+    assert walked.stats.blobs_scanned == result.stats.blobs_scanned
+
+
+def _locked(planted: Planted) -> LockedGit:
+    git_, _info = open_repository(planted.repo.path)
+    return git_
