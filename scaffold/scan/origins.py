@@ -20,41 +20,22 @@ import contextlib
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import IO
 
 from scaffold.scan.blobs import (
     COMMITS_AND_TAGS,
-    GitObject,
     Inventory,
     OidArray,
     check_entries,
     checked,
     joined,
-    read_ids,
     walk_and_check,
 )
-from scaffold.scan.git import LockedGit, decode_path, git_version
+from scaffold.scan.git import LockedGit, git_version
 from scaffold.scan.model import Provenance
-from scaffold.scan.provenance import parse_commit
+from scaffold.scan.provenance import RAW_DIFF, nul_fields, with_details, written_blobs
 
-_HEADER = b"\x01"
-_GITLINK = b"160000"  # a submodule's commit, not a blob of this repository
-_DIFF_OPTIONS = (
-    "--raw",
-    "--no-abbrev",
-    "-m",  # a merge's own changes appear only in its diffs against its parents
-    "--root",  # a root commit (or a shallow clone's boundary) writes every blob it holds
-    "--no-renames",
-    "--no-textconv",
-    "--no-ext-diff",
-    "--no-color",
-    "--no-relative",
-    "-z",
-    "--encoding=UTF-8",  # a repository's i18n.logOutputEncoding would re-encode the headers
-    "--format=%x01%H",
-)
-_WALK = ("log", "--all", "--date-order", "--no-mailmap", *_DIFF_OPTIONS)
+_WALK = ("log", "--all", "--date-order", "--no-mailmap", *RAW_DIFF)
 _BATCH = 1024  # ids handed to cat-file per write
 
 
@@ -76,60 +57,22 @@ class Origins:
                 blobs_of.setdefault(commit, set()).add(blob)
         if not blobs_of:
             return {}
-        details = {
-            item.oid: parse_commit(item.oid, item.data)[0]
-            for item in read_ids(git, sorted(blobs_of))
-            if isinstance(item, GitObject)
-        }
-        found: dict[str, list[Provenance]] = {}
+        places: dict[str, list[tuple[str, bytes]]] = {}
         with tempfile.TemporaryFile() as listing, tempfile.TemporaryFile() as errors:
             listing.write(b"".join(c.encode("ascii") + b"\n" for c in sorted(blobs_of)))
             listing.seek(0)
-            proc = git.popen(
-                "diff-tree", "--stdin", "-r", *_DIFF_OPTIONS, stderr=errors, source=listing
-            )
+            proc = git.popen("diff-tree", "--stdin", "-r", *RAW_DIFF, stderr=errors, source=listing)
             assert proc.stdout is not None
-            for raw_commit, raw_blob, path in _written(_tokens(proc.stdout)):
-                sha = raw_commit.decode("ascii")
-                oid = raw_blob.decode("ascii")
-                if oid not in blobs_of.get(sha, ()) or sha not in details:
-                    continue
-                place = replace(details[sha], path=decode_path(path))
-                if place not in found.setdefault(oid, []):
-                    found[oid].append(place)
+            for raw_commit, raw_blob, path in written_blobs(nul_fields(_blocks(proc.stdout))):
+                sha, blob = raw_commit.decode("ascii"), raw_blob.decode("ascii")
+                if blob in blobs_of.get(sha, ()) and (sha, path) not in places.get(blob, []):
+                    places.setdefault(blob, []).append((sha, path))
             proc.wait()
-        return found
+        return with_details(git, places)
 
 
-def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
-    """NUL-separated fields of `-z` output, read in blocks."""
-    rest = b""
-    for block in iter(lambda: stream.read(1 << 16), b""):
-        parts = (rest + block).split(b"\x00")
-        rest = parts.pop()
-        yield from parts
-    if rest:
-        yield rest
-
-
-def _written(tokens: Iterator[bytes]) -> Iterator[tuple[bytes, bytes, bytes]]:
-    """(commit, blob, path) for every blob a commit writes, in the order git shows them."""
-    commit = b""
-    for token in tokens:
-        if token.startswith(_HEADER):
-            commit = token[1:].strip()
-            continue
-        raw = token.lstrip(b"\n")
-        if not raw.startswith(b":"):
-            continue
-        path = next(tokens, b"")
-        fields = raw.split(b" ")
-        if len(fields) < 5 or not commit:
-            continue
-        blob = fields[3]
-        if fields[1] == _GITLINK or not blob.strip(b"0"):
-            continue  # a submodule, or a deletion: nothing written
-        yield commit, blob, path
+def _blocks(stream: IO[bytes]) -> Iterator[bytes]:
+    return iter(lambda: stream.read(1 << 16), b"")
 
 
 def list_with_origins(git: LockedGit, max_blob_size: int) -> tuple[Inventory, Origins] | None:
@@ -210,7 +153,7 @@ def _walk(stream: IO[bytes], origins: Origins, check: IO[bytes]) -> None:
     pending: list[bytes] = []
     last, index = b"", -1
     introduced_in = origins.introduced_in
-    for commit, blob, _path in _written(_tokens(stream)):
+    for commit, blob, _path in written_blobs(nul_fields(_blocks(stream))):
         if commit != last:  # a merge's header repeats once per parent (-m)
             last, index = commit, index + 1
             origins.commits.append(commit)

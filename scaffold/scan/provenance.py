@@ -23,47 +23,90 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import IO
 
+from scaffold.scan.blobs import GitObject, read_ids
 from scaffold.scan.git import LockedGit, decode_path
 from scaffold.scan.model import Provenance
 
 _HEADER = b"\x01"
-_FORMAT = "--format=%x01%H%x00%an%x00%ae%x00%aI%x00%s"
-_ZERO_PREFIX = b"0000000"
+HEADER_FORMAT = "--format=%x01%H"  # each commit's header in `-z` output: \x01 and its id
+_GITLINK = b"160000"  # a submodule's commit, not a blob of this repository
 
 
-def _tokens(stream: Iterable[bytes]) -> Iterator[bytes]:
-    """NUL-separated fields of `git log -z` output, read in chunks."""
+def nul_fields(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """NUL-separated fields of `git log -z` / `diff-tree -z` output, given in blocks."""
     rest = b""
-    for chunk in stream:
-        parts = (rest + chunk).split(b"\x00")
+    for block in blocks:
+        parts = (rest + block).split(b"\x00")
         rest = parts.pop()
         yield from parts
     if rest:
         yield rest
 
 
-_WALK = (
-    "log",
-    "--all",
-    "--reverse",
-    "--date-order",
+def written_blobs(fields: Iterator[bytes]) -> Iterator[tuple[bytes, bytes, bytes]]:
+    """(commit, blob, path) for every blob a commit writes, in the order git shows them, from
+    `--raw -z` output with `HEADER_FORMAT` headers."""
+    commit = b""
+    for field in fields:
+        if field.startswith(_HEADER):
+            commit = field[1:].strip()
+            continue
+        raw = field.lstrip(b"\n")
+        if not raw.startswith(b":"):
+            continue
+        path = next(fields, b"")
+        meta = raw.split(b" ")
+        if len(meta) < 5 or not commit:
+            continue
+        blob = meta[3]
+        if meta[1] == _GITLINK or not blob.strip(b"0"):
+            continue  # a submodule, or a deletion: nothing written
+        yield commit, blob, path
+
+
+def with_details(
+    git: LockedGit, places: dict[str, list[tuple[str, bytes]]]
+) -> dict[str, list[Provenance]]:
+    """Each blob's (commit, raw path) places as Provenance: author, date and summary read from
+    the commit objects, one `cat-file` for all of them."""
+    commits = sorted({commit for found in places.values() for commit, _ in found})
+    details = {
+        item.oid: parse_commit(item.oid, item.data)[0]
+        for item in read_ids(git, commits)
+        if isinstance(item, GitObject)
+    }
+    named: dict[str, list[Provenance]] = {}
+    for blob, found in places.items():
+        for commit, path in found:
+            if commit in details:
+                place = replace(details[commit], path=decode_path(path))
+                if place not in named.setdefault(blob, []):
+                    named[blob].append(place)
+    return named
+
+
+# What every walk over raw diffs asks of git (`log`, `diff-tree`), whatever the repository's
+# own settings say.
+RAW_DIFF = (
     "--raw",
     "--no-abbrev",
-    "-m",
+    "-m",  # a merge's own changes appear only in its diffs against its parents
+    "--root",  # a root commit (or a shallow clone's boundary) writes every blob it holds;
+    # log.showRoot=false would hide them
     "--no-renames",
     "--no-textconv",
     "--no-ext-diff",
     "--no-color",
-    "--no-mailmap",
-    "--root",  # a repository's log.showRoot=false would hide root commits' blobs
     "--no-relative",
-    "--encoding=UTF-8",
     "-z",
-    _FORMAT,
+    "--encoding=UTF-8",  # a repository's i18n.logOutputEncoding would re-encode the headers
+    HEADER_FORMAT,
 )
+_WALK = ("log", "--all", "--reverse", "--date-order", "--no-mailmap", *RAW_DIFF)
 
 
 class HistoryWalk:
@@ -118,45 +161,24 @@ def introductions(
 
     `walk` is one already started (it is closed here); without it a walk is run now.
     """
-    found: dict[str, list[Provenance]] = {}
+    places: dict[str, list[tuple[str, bytes]]] = {}
     with walk or HistoryWalk(git) as running:
         if not wanted:
-            return found
+            return {}
         remaining = set(wanted)
-        tokens = _tokens(running.blocks())
-        commit: tuple[str, str, str, str, str] | None = None
         done_in: str | None = None
-        for token in tokens:
-            if token.startswith(_HEADER):
-                if done_in is not None and token[1:].decode("ascii") != done_in:
-                    break  # every wanted blob seen, and its whole commit examined
-                fields = [token[1:], *(next(tokens, b"") for _ in range(4))]
-                sha, name, email, date, summary = (f.decode("utf-8", "replace") for f in fields)
-                commit = (sha, name, email, date, summary)
-                continue
-            raw = token.lstrip(b"\n")
-            if not raw.startswith(b":") or commit is None:
-                continue
-            path = next(tokens, b"")
-            meta = raw.split()
-            if len(meta) < 5:
-                continue
-            blob = meta[3].decode("ascii")
-            if meta[3].startswith(_ZERO_PREFIX) and not meta[3].strip(b"0"):
-                continue  # a deletion: nothing introduced
-            if blob in wanted and (blob in remaining or _same_commit(found[blob], commit[0])):
-                sha, name, email, date, summary = commit
-                place = Provenance(sha, decode_path(path), name, email, date, summary)
-                if place not in found.setdefault(blob, []):
-                    found[blob].append(place)
+        for raw_commit, raw_blob, path in written_blobs(nul_fields(running.blocks())):
+            sha = raw_commit.decode("ascii")
+            if done_in is not None and sha != done_in:
+                break  # every wanted blob seen, and its whole commit examined
+            blob = raw_blob.decode("ascii")
+            if blob in wanted and (blob in remaining or places[blob][0][0] == sha):
+                if (sha, path) not in places.setdefault(blob, []):
+                    places[blob].append((sha, path))
                 remaining.discard(blob)
                 if not remaining and done_in is None:
                     done_in = sha
-    return found
-
-
-def _same_commit(places: list[Provenance], sha: str) -> bool:
-    return places[0].commit == sha
+    return with_details(git, places)
 
 
 def commit_message(data: bytes) -> bytes:
