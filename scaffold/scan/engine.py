@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from scaffold.scan.blobs import GitObject, read_ids, stored_bytes, take_inventory
+from scaffold.scan.blobs import stored_bytes, take_inventory
 from scaffold.scan.git import (
     LockedGit,
     RepositoryInfo,
@@ -42,10 +42,10 @@ from scaffold.scan.origins import list_with_origins
 from scaffold.scan.pool import ChunkResult, ChunkScanner, Hit, Matcher
 from scaffold.scan.provenance import (
     HistoryWalk,
+    commit_details,
     gitlinks_at_head,
     head_blobs,
     introductions,
-    parse_commit,
     reachable_from_head,
     refs_for_commits,
     refs_pointing_at,
@@ -273,7 +273,7 @@ def _findings(
         if blob in blobs
     }
     at_head = head_blobs(git) if blobs else frozenset()
-    commit_places = _commit_places(git, commits)
+    commit_places = commit_details(git, commits)
     tags = {hit.oid for hit, _ in kept if hit.kind == "tag"}
     introducing = sorted({p[0].commit for p in places.values() if p} | set(commit_places))
     refs = refs_for_commits(git, introducing)
@@ -316,14 +316,6 @@ def _scrubbed(place: Provenance, secrets: set[str]) -> Provenance:
         if secret in summary:
             summary = summary.replace(secret, redact(secret))
     return replace(place, summary=summary) if summary != place.summary else place
-
-
-def _commit_places(git: LockedGit, commits: set[str]) -> dict[str, Provenance]:
-    details: dict[str, Provenance] = {}
-    for item in read_ids(git, sorted(commits)):
-        if isinstance(item, GitObject):
-            details[item.oid] = parse_commit(item.oid, item.data)[0]
-    return details
 
 
 def _unknown_rule(rule_id: str) -> RuleInfo:

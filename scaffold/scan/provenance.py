@@ -68,17 +68,21 @@ def written_blobs(fields: Iterator[bytes]) -> Iterator[tuple[bytes, bytes, bytes
         yield commit, blob, path
 
 
+def commit_details(git: LockedGit, commits: set[str]) -> dict[str, Provenance]:
+    """Author, date and summary of each commit (or annotated tag), one `cat-file` for all."""
+    return {
+        item.oid: parse_commit(item.oid, item.data)[0]
+        for item in read_ids(git, sorted(commits))
+        if isinstance(item, GitObject)
+    }
+
+
 def with_details(
     git: LockedGit, places: dict[str, list[tuple[str, bytes]]]
 ) -> dict[str, list[Provenance]]:
     """Each blob's (commit, raw path) places as Provenance: author, date and summary read from
     the commit objects, one `cat-file` for all of them."""
-    commits = sorted({commit for found in places.values() for commit, _ in found})
-    details = {
-        item.oid: parse_commit(item.oid, item.data)[0]
-        for item in read_ids(git, commits)
-        if isinstance(item, GitObject)
-    }
+    details = commit_details(git, {commit for found in places.values() for commit, _ in found})
     named: dict[str, list[Provenance]] = {}
     for blob, found in places.items():
         for commit, path in found:
