@@ -1,46 +1,24 @@
-"""Plumbing-only git calls for the hooks and range scans: empty stdin, no pager, no repo code."""
+"""Plumbing-only git calls for the commit hooks, through scaffold.gitexec."""
 
 from __future__ import annotations
 
 import functools
 import os
-import subprocess
 from pathlib import Path
 
 from scaffold.errors import RepositoryError
-from scaffold.gitrun import run_git_command
+from scaffold.gitexec import Git
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree id
 GITLINK_MODE = "160000"  # a submodule: nothing of ours to read
 SYMLINK_MODE = "120000"  # the blob is a link target, not file content
 
-# Options that keep a repository's own config from running code (fsmonitor, external diff,
-# textconv) while we read it; the hooks only ever use plumbing commands.
-_SAFE_OPTIONS = (
-    "-c",
-    "core.fsmonitor=false",
-    "-c",
-    "diff.external=",
-    "-c",
-    "core.pager=cat",
-    "-c",
-    "core.quotePath=false",
-)
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "GIT_PAGER": "cat"})
-    return env
-
 
 def run_git(cwd: Path, *args: str, input_bytes: bytes = b"", check: bool = True) -> bytes:
-    """Run one git plumbing command and return its stdout (stdin is always explicit)."""
-    env = _env()
-    proc = run_git_command(
-        cwd, args, env=env, options=_SAFE_OPTIONS, stdin=input_bytes, check=check
-    )
-    return proc.stdout
+    """Run one git plumbing command and return its stdout (through gitexec's ISOLATED policy,
+    keeping the index and object locations git hands to its hooks)."""
+    with Git(cwd, hook_env=True) as git:
+        return git.run(*args, input=input_bytes, check=check).stdout
 
 
 @functools.lru_cache(maxsize=16)  # the hook asks twice; each git start costs ~5 ms
@@ -48,17 +26,8 @@ def repository_root(start: Path) -> Path:
     """The top of the work tree containing `start`, or one clear error outside a repository."""
     if not start.exists():
         raise RepositoryError(f"{start} does not exist")
-    try:
-        proc = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=start,
-            input=b"",
-            capture_output=True,
-            env=_env(),
-            check=False,
-        )
-    except FileNotFoundError as exc:
-        raise RepositoryError("git is not installed or not on PATH") from exc
+    with Git(start, hook_env=True) as git:
+        proc = git.run("rev-parse", "--show-toplevel", check=False)
     if proc.returncode != 0 or not proc.stdout.strip():
         raise RepositoryError(f"{start} is not inside a git work tree")
     return Path(os.fsdecode(proc.stdout.rstrip(b"\n")))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from scaffold.errors import RepositoryError
+from scaffold.gitexec import Git
 from scaffold.hooks.gitcmd import (
     EMPTY_TREE,
     GITLINK_MODE,
@@ -94,28 +95,22 @@ class BlobRead:
     content: bytes | None
 
 
-def read_blobs(
-    repo: Path,
-    blobs: Sequence[str],
-    max_size: int,
-    *,
-    command: Sequence[str] | None = None,
-    env: dict[str, str] | None = None,
-) -> Iterator[BlobRead]:
+def read_blobs(git: Git | Path, blobs: Sequence[str], max_size: int) -> Iterator[BlobRead]:
     """Stream objects through one `git cat-file --batch`; bodies over `max_size` are discarded.
 
-    `command`/`env` let a caller run it through a locked-down git (range scans).
+    `git`: the repository's git (a scan's), or the work tree a hook runs in.
     """
     if not blobs:
         return
-    proc = subprocess.Popen(
-        list(command or ["git", "-c", "core.fsmonitor=false", "cat-file", "--batch"]),
-        cwd=repo,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
+    with contextlib.ExitStack() as stack:
+        if isinstance(git, Path):
+            git = stack.enter_context(Git(git, hook_env=True))
+        yield from _read_blobs(git, blobs, max_size)
+
+
+def _read_blobs(git: Git, blobs: Sequence[str], max_size: int) -> Iterator[BlobRead]:
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after git exits
+    proc = git.popen("cat-file", "--batch", stdin=True, stderr=errors)
     assert proc.stdin is not None and proc.stdout is not None
     request = "".join(f"{b}\n" for b in blobs).encode()
     stdin, stdout = proc.stdin, proc.stdout
@@ -149,8 +144,9 @@ def read_blobs(
         stdout.close()
         returncode = proc.wait()
         writer.join()
+        errors.close()
     if completed and returncode != 0:
-        raise RepositoryError(f"git cat-file failed in {repo} (exit code {returncode})")
+        raise RepositoryError(f"git cat-file failed in {git.cwd} (exit code {returncode})")
 
 
 def _discard(stream: IO[bytes], size: int) -> None:

@@ -24,7 +24,6 @@ import json
 import multiprocessing
 import os
 import signal
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult, Pool
@@ -33,6 +32,7 @@ from types import TracebackType
 from typing import Any
 
 from scaffold.errors import ScaffoldError
+from scaffold.gitexec import Git, Profile
 from scaffold.paths import cache_root
 from scaffold.scan.model import DEFAULT_BASELINE
 
@@ -120,9 +120,11 @@ def _document() -> tuple[dict[str, Any], str]:
 
 def staged_blobs(repo: Path) -> dict[str, str]:
     """path -> blob id of every staged file (what `detect-secrets scan` would look at)."""
-    out = subprocess.run(
-        ["git", "ls-files", "--stage", "-z"], cwd=repo, input=b"", capture_output=True, check=True
-    ).stdout.decode("utf-8", errors="surrogateescape")
+    out = (
+        Git(repo, profile=Profile.USER)
+        .output("ls-files", "--stage", "-z")
+        .decode("utf-8", errors="surrogateescape")
+    )
     blobs: dict[str, str] = {}
     for entry in filter(None, out.split("\0")):
         meta, _, path = entry.partition("\t")

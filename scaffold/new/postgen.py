@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scaffold.errors import ScaffoldError
+from scaffold.gitexec import Git, Profile
 
 if TYPE_CHECKING:
     from scaffold.new.baseline import BaselineScan
@@ -27,8 +28,8 @@ FALLBACK_IDENTITY = {
 def _run(
     repo: Path, argv: list[str], what: str, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
+    """A program other than git (pre-commit), with an empty stdin and one-line failures."""
     merged = dict(os.environ)
-    merged["GIT_TERMINAL_PROMPT"] = "0"
     if env:
         merged.update(env)
     try:
@@ -44,7 +45,8 @@ def _run(
 
 
 def _git(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
-    proc = _run(repo, ["git", *args], f"git {args[0]}", env)
+    """git in the new repository, as the user's own (their config and identity apply)."""
+    proc = Git(repo, profile=Profile.USER, env=env).run(*args)
     return proc.stdout.decode(errors="replace")
 
 
@@ -77,9 +79,7 @@ def _has_identity(repo: Path) -> bool:
     for key, variable in (("user.name", "GIT_AUTHOR_NAME"), ("user.email", "GIT_AUTHOR_EMAIL")):
         if os.environ.get(variable):
             continue
-        probe = subprocess.run(
-            ["git", "config", "--get", key], cwd=repo, input=b"", capture_output=True, check=False
-        )
+        probe = Git(repo, profile=Profile.USER).run("config", "--get", key, check=False)
         if probe.returncode != 0 or not probe.stdout.strip():
             return False
     return True

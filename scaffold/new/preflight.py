@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold.errors import ScaffoldError, UsageError
+from scaffold.gitexec import Git, Profile
 
 # owner in git@host:owner/repo(.git), ssh://git@host/owner/repo, https://host/owner/repo
 _REMOTE_OWNER_RE = re.compile(
@@ -72,13 +72,7 @@ def check_destination(dest: Path, *, force: bool) -> Destination:
 
 
 def _git_config(cwd: Path, key: str) -> str | None:
-    proc = subprocess.run(
-        ["git", "config", "--get", key],
-        cwd=cwd,
-        input=b"",
-        capture_output=True,
-        check=False,
-    )
+    proc = Git(cwd, profile=Profile.USER).run("config", "--get", key, check=False)
     value = proc.stdout.decode(errors="replace").strip()
     return value if proc.returncode == 0 and value else None
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from scaffold.gitexec import Git
 from scaffold.new.answers import QuestionInfo, parse_questions
 
 
@@ -20,13 +20,8 @@ class Template:
 
 
 def _show(repo: Path, ref: str, name: str) -> str | None:
-    proc = subprocess.run(
-        ["git", "show", f"{ref}:{name}"],
-        cwd=repo,
-        input=b"",
-        capture_output=True,
-        check=False,
-    )
+    with Git(repo) as git:  # a template repository: read, never trusted
+        proc = git.run("show", f"{ref}:{name}", check=False)
     return proc.stdout.decode("utf-8", errors="replace") if proc.returncode == 0 else None
 
 

@@ -1,8 +1,9 @@
 """The mirror cache: each remote repository cloned once (`--mirror`), fetched on later runs.
 
-Git runs with no system or user config, no hooks, only real transports (never `ext::`), no
-prompts, and the token (if any) as an `http.<host>.extraHeader` passed through GIT_CONFIG_*
-environment variables: never in a URL, so never in the mirror's config, a log or an error.
+Git runs through scaffold.gitexec's ISOLATED policy (no system or user config, no hooks, no
+prompts) with only real transports allowed (never `ext::`), and the token (if any) as an
+`http.<host>.extraHeader` passed through GIT_CONFIG_* environment variables: never in a URL,
+so never in the mirror's config, a log or an error.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+from scaffold.errors import RepositoryError
+from scaffold.gitexec import Git, first_line
 from scaffold.org.targets import RepoTarget
-from scaffold.scan.git import first_line
 
 _PROTOCOLS = ("https", "http", "ssh", "git", "file")
 # The user name GitHub and GitLab expect next to a token in HTTP basic auth.
@@ -69,39 +71,11 @@ class MirrorCache:
 
     def _git(self, target: RepoTarget, *args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
         extra, token = _auth_config(target)
-        with tempfile.TemporaryDirectory(prefix="scaffold-mirror-") as scratch:
-            hooks = Path(scratch, "hooks")
-            hooks.mkdir()
-            global_config = Path(scratch, "gitconfig")
-            global_config.write_bytes(b"")
-            env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-            env.update(
-                {
-                    "GIT_CONFIG_NOSYSTEM": "1",
-                    "GIT_CONFIG_GLOBAL": str(global_config),
-                    "GIT_TERMINAL_PROMPT": "0",
-                    "GIT_ASKPASS": "",
-                    "SSH_ASKPASS": "",
-                    "LC_ALL": "C",
-                    **extra,
-                }
-            )
-            config = ["-c", "protocol.allow=never", "-c", f"core.hooksPath={hooks}"]
-            for protocol in _PROTOCOLS:
-                config += ["-c", f"protocol.{protocol}.allow=always"]
-            config += ["-c", "core.fsmonitor=false", "-c", "credential.helper="]
-            try:
-                proc = subprocess.run(
-                    ["git", *config, *args],
-                    input=b"",
-                    capture_output=True,
-                    env=env,
-                    cwd=cwd,
-                    timeout=self.timeout,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired:
-                raise MirrorError(f"git {args[0]} timed out after {self.timeout:.0f} s") from None
+        try:
+            with Git(cwd, protocols=_PROTOCOLS, env=extra, timeout=self.timeout) as git:
+                proc = git.run(*args, check=False)
+        except RepositoryError as exc:  # timed out
+            raise MirrorError(exc.message) from None
         if proc.returncode != 0:
             message = first_line(proc.stderr)
             if token:

@@ -80,9 +80,9 @@ def refs_digest(git_dir: Path) -> str:
 
     One git process per repository: this is all an unchanged repository costs on a rerun.
     """
-    from scaffold.scan.git import LockedGit
+    from scaffold.gitexec import Git
 
-    with LockedGit(git_dir) as git:
+    with Git(git_dir=git_dir) as git:
         refs = git.output("for-each-ref", "--format=%(objectname) %(refname)")
     try:
         head = (git_dir / "HEAD").read_bytes()  # "ref: refs/heads/main": which branch is HEAD

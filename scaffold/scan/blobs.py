@@ -21,7 +21,7 @@ from io import BufferedReader
 from itertools import accumulate, pairwise
 from typing import IO, cast
 
-from scaffold.scan.git import LockedGit, first_line, git_version
+from scaffold.scan.git import Git, first_line, git_version
 from scaffold.scan.model import Skipped
 
 READ_KINDS = (b"blob", b"commit", b"tag")  # tags: annotated tag messages
@@ -192,7 +192,7 @@ class _Frames:
 _BLOCK = 1 << 20  # read size; bigger objects grow the buffer to their size
 
 
-def _cat_file(git: LockedGit, oids: OidArray, *, contents: bool) -> Iterator[_Entry]:
+def _cat_file(git: Git, oids: OidArray, *, contents: bool) -> Iterator[_Entry]:
     """One entry per id, in order; a crash of cat-file costs one object, not the scan."""
     start = 0
     mode = "--batch" if contents else "--batch-check"
@@ -237,7 +237,7 @@ def _cat_file(git: LockedGit, oids: OidArray, *, contents: bool) -> Iterator[_En
             start = index + 1
 
 
-def _list_reachable(git: LockedGit) -> tuple[OidArray, OidArray, list[str]]:
+def _list_reachable(git: Git) -> tuple[OidArray, OidArray, list[str]]:
     """All ids reachable from every ref; ids git knows of but cannot find are listed apart."""
     present, missing = OidArray(), OidArray()
     warnings: list[str] = []
@@ -304,7 +304,7 @@ def checked(
     return Inventory(to_read, blobs, commits, total, tuple(skipped), (), sizes)
 
 
-def _all_objects(git: LockedGit) -> tuple[Iterator[_Entry], list[str]]:
+def _all_objects(git: Git) -> tuple[Iterator[_Entry], list[str]]:
     warnings: list[str] = []
 
     def entries() -> Iterator[_Entry]:
@@ -336,7 +336,7 @@ _UNFILTERED: tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...] = (((), READ_
 
 
 def walk_and_check(
-    git: LockedGit, filters: tuple[str, ...], kinds: tuple[bytes, ...], max_blob_size: int
+    git: Git, filters: tuple[str, ...], kinds: tuple[bytes, ...], max_blob_size: int
 ) -> Inventory | None:
     """`rev-list` piped straight into `cat-file --batch-check`, so both git processes work side
     by side and Python reads each id once. None when cat-file stopped early (a corrupt object).
@@ -367,7 +367,7 @@ def walk_and_check(
     return replace(inventory, warnings=tuple(warnings))
 
 
-def _list_and_check(git: LockedGit, max_blob_size: int) -> Inventory | None:
+def _list_and_check(git: Git, max_blob_size: int) -> Inventory | None:
     """The fast path: every walk of `_WALKS` at once (each with its own cat-file), commits and
     tags first in the listing. None when a cat-file stopped early: the caller then takes the
     slower path that isolates the broken object."""
@@ -401,7 +401,7 @@ def joined(parts: list[Inventory]) -> Inventory:
     )
 
 
-def stored_bytes(git: LockedGit) -> int:
+def stored_bytes(git: Git) -> int:
     """How many bytes the object store holds on disk (packs and loose objects), compressed."""
     proc = git.run("count-objects", "-v", check=False)
     total = 0
@@ -412,7 +412,7 @@ def stored_bytes(git: LockedGit) -> int:
     return total
 
 
-def take_inventory(git: LockedGit, *, include_unreachable: bool, max_blob_size: int) -> Inventory:
+def take_inventory(git: Git, *, include_unreachable: bool, max_blob_size: int) -> Inventory:
     """List what to scan without reading any content."""
     if include_unreachable:
         entries, warnings = _all_objects(git)
@@ -427,7 +427,7 @@ def take_inventory(git: LockedGit, *, include_unreachable: bool, max_blob_size: 
     return replace(inventory, skipped=(*inventory.skipped, *lost), warnings=tuple(warnings))
 
 
-def read_objects(git: LockedGit, inventory: Inventory) -> Iterator[GitObject | Skipped]:
+def read_objects(git: Git, inventory: Inventory) -> Iterator[GitObject | Skipped]:
     """Contents of every listed object, one at a time, in listing order."""
     for entry in _cat_file(git, inventory.to_read, contents=True):
         oid = entry.oid.decode("ascii")
@@ -438,7 +438,7 @@ def read_objects(git: LockedGit, inventory: Inventory) -> Iterator[GitObject | S
             yield GitObject(oid, entry.kind.decode("ascii"), entry.data)
 
 
-def read_ids(git: LockedGit, oids: Iterable[str]) -> Iterator[GitObject | Skipped]:
+def read_ids(git: Git, oids: Iterable[str]) -> Iterator[GitObject | Skipped]:
     """Contents of a few named objects (matched commits, for their author and date)."""
     ids = OidArray()
     for oid in oids:

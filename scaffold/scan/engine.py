@@ -17,7 +17,7 @@ from pathlib import Path
 
 from scaffold.scan.blobs import stored_bytes, take_inventory
 from scaffold.scan.git import (
-    LockedGit,
+    Git,
     RepositoryInfo,
     display_name,
     head_commit,
@@ -137,7 +137,7 @@ def scan_repository(
 
 
 def _scan(
-    git: LockedGit,
+    git: Git,
     info: RepositoryInfo,
     options: ScanOptions,
     *,
@@ -255,7 +255,7 @@ def _unsuppressed(
 
 
 def _findings(
-    git: LockedGit,
+    git: Git,
     hits: list[Hit],
     kept: list[tuple[Hit, Match]],
     introduced: dict[str, list[Provenance]],

@@ -31,7 +31,7 @@ from scaffold.scan.blobs import (
     joined,
     walk_and_check,
 )
-from scaffold.scan.git import LockedGit, git_version
+from scaffold.scan.git import Git, git_version
 from scaffold.scan.model import Provenance
 from scaffold.scan.provenance import RAW_DIFF, nul_fields, with_details, written_blobs
 
@@ -46,7 +46,7 @@ class Origins:
         self.commits = OidArray()
         self.introduced_in: dict[bytes, int] = {}  # hex blob id -> index into `commits`
 
-    def introductions(self, git: LockedGit, wanted: set[str]) -> dict[str, list[Provenance]]:
+    def introductions(self, git: Git, wanted: set[str]) -> dict[str, list[Provenance]]:
         """First commit showing each wanted blob, with every path it had in that commit (what
         `provenance.introductions` finds by walking the whole history)."""
         blobs_of: dict[str, set[str]] = {}
@@ -75,7 +75,7 @@ def _blocks(stream: IO[bytes]) -> Iterator[bytes]:
     return iter(lambda: stream.read(1 << 16), b"")
 
 
-def list_with_origins(git: LockedGit, max_blob_size: int) -> tuple[Inventory, Origins] | None:
+def list_with_origins(git: Git, max_blob_size: int) -> tuple[Inventory, Origins] | None:
     """Every reachable commit, annotated tag and blob, blobs in the order of the commits that
     wrote them (newest first), with where each was introduced. None when this repository needs
     the `rev-list` listing (see the module docstring) or a git process failed: the caller then
@@ -99,7 +99,7 @@ def list_with_origins(git: LockedGit, max_blob_size: int) -> tuple[Inventory, Or
     return joined([commits, blobs]), origins
 
 
-def _refs_name_commits_only(git: LockedGit) -> bool:
+def _refs_name_commits_only(git: Git) -> bool:
     """Whether every ref names a commit, or an annotated tag of a commit: then every reachable
     blob is in some commit's tree, where the walk sees it."""
     proc = git.run("for-each-ref", "--format=%(objecttype) %(*objecttype)", check=False)
@@ -112,7 +112,7 @@ def _refs_name_commits_only(git: LockedGit) -> bool:
     return True
 
 
-def _blobs_by_history(git: LockedGit, max_blob_size: int) -> tuple[Inventory, Origins] | None:
+def _blobs_by_history(git: Git, max_blob_size: int) -> tuple[Inventory, Origins] | None:
     """The walk, each blob new to it handed to `cat-file --batch-check` as it is seen (a reader
     thread takes the sizes), so the two git processes and this one work side by side."""
     origins = Origins()

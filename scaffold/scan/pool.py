@@ -32,7 +32,7 @@ from multiprocessing.synchronize import Event
 from typing import Protocol
 
 from scaffold.scan.blobs import GitObject, Inventory, OidArray, read_objects
-from scaffold.scan.git import LockedGit
+from scaffold.scan.git import Git
 from scaffold.scan.model import Match, Skipped
 from scaffold.scan.provenance import commit_message
 
@@ -72,7 +72,7 @@ class ChunkResult:
 
 
 def scan_objects(
-    git: LockedGit, matcher: Matcher, oids: OidArray, every: int | None = None
+    git: Git, matcher: Matcher, oids: OidArray, every: int | None = None
 ) -> Iterator[ChunkResult]:
     """Read every object once, through one cat-file, and match it; commits are matched on their
     message. Yields what was found and counted since the last yield, every `every` objects
@@ -119,9 +119,7 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _init_worker(
-    git: LockedGit, factory: MatcherFactory, messages: Queue[_Message], stop: Event
-) -> None:
+def _init_worker(git: Git, factory: MatcherFactory, messages: Queue[_Message], stop: Event) -> None:
     # Ctrl-C reaches the whole process group; the parent alone decides to stop, and cancels
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
@@ -146,7 +144,7 @@ def _scan_stripe_in_worker(index: int, oids: OidArray) -> None:
     if "error" in _worker:
         raise _worker["error"]  # type: ignore[misc]
     git, matcher, messages = _worker["git"], _worker["matcher"], _worker["messages"]
-    assert isinstance(git, LockedGit)
+    assert isinstance(git, Git)
     stop = _worker["stop"]
     for part in scan_objects(git, matcher, oids):  # type: ignore[arg-type]
         if stop.is_set():  # type: ignore[attr-defined]
@@ -185,7 +183,7 @@ class ChunkScanner:
 
     def __init__(
         self,
-        git: LockedGit,
+        git: Git,
         factory: MatcherFactory,
         jobs: int,
         *,

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 from typing import IO
 
 from scaffold.scan.blobs import GitObject, read_ids
-from scaffold.scan.git import LockedGit, decode_path
+from scaffold.scan.git import Git, decode_path
 from scaffold.scan.model import Provenance
 
 _HEADER = b"\x01"
@@ -68,7 +68,7 @@ def written_blobs(fields: Iterator[bytes]) -> Iterator[tuple[bytes, bytes, bytes
         yield commit, blob, path
 
 
-def commit_details(git: LockedGit, commits: set[str]) -> dict[str, Provenance]:
+def commit_details(git: Git, commits: set[str]) -> dict[str, Provenance]:
     """Author, date and summary of each commit (or annotated tag), one `cat-file` for all."""
     return {
         item.oid: parse_commit(item.oid, item.data)[0]
@@ -78,7 +78,7 @@ def commit_details(git: LockedGit, commits: set[str]) -> dict[str, Provenance]:
 
 
 def with_details(
-    git: LockedGit, places: dict[str, list[tuple[str, bytes]]]
+    git: Git, places: dict[str, list[tuple[str, bytes]]]
 ) -> dict[str, list[Provenance]]:
     """Each blob's (commit, raw path) places as Provenance: author, date and summary read from
     the commit objects, one `cat-file` for all of them."""
@@ -116,7 +116,7 @@ _WALK = ("log", "--all", "--reverse", "--date-order", "--no-mailmap", *RAW_DIFF)
 class HistoryWalk:
     """The provenance walk, run by git into a temporary file from when `start` is called."""
 
-    def __init__(self, git: LockedGit) -> None:
+    def __init__(self, git: Git) -> None:
         self._git = git
         self._files = ExitStack()
         self._out: IO[bytes] | None = None
@@ -159,7 +159,7 @@ class HistoryWalk:
 
 
 def introductions(
-    git: LockedGit, wanted: set[str], walk: HistoryWalk | None = None
+    git: Git, wanted: set[str], walk: HistoryWalk | None = None
 ) -> dict[str, list[Provenance]]:
     """First commit(s) showing each wanted blob, with every path it had in that commit.
 
@@ -236,7 +236,7 @@ def _person(raw: bytes) -> tuple[str, str, str]:
     return name.decode("utf-8", "replace"), email.decode("utf-8", "replace"), date
 
 
-def refs_for_commits(git: LockedGit, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
+def refs_for_commits(git: Git, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """For each commit, every ref (branch, tag, remote, stash) it is reachable from.
 
     One walk for all refs: `rev-list --topo-order --parents` lists children before parents, so a
@@ -290,7 +290,7 @@ def refs_for_commits(git: LockedGit, commits: Sequence[str]) -> dict[str, tuple[
     return found
 
 
-def refs_pointing_at(git: LockedGit, oid: str) -> tuple[str, ...]:
+def refs_pointing_at(git: Git, oid: str) -> tuple[str, ...]:
     """Refs whose value is exactly `oid` (the names of an annotated tag object)."""
     proc = git.run("for-each-ref", "--format=%(refname)", f"--points-at={oid}", check=False)
     if proc.returncode != 0:
@@ -298,7 +298,7 @@ def refs_pointing_at(git: LockedGit, oid: str) -> tuple[str, ...]:
     return tuple(decode_path(line) for line in proc.stdout.splitlines() if line)
 
 
-def head_blobs(git: LockedGit) -> frozenset[str]:
+def head_blobs(git: Git) -> frozenset[str]:
     """Blob ids in the tree at HEAD, the tip of the default branch."""
     proc = git.run("ls-tree", "-r", "-z", "--full-tree", "HEAD", check=False)
     if proc.returncode != 0:
@@ -311,7 +311,7 @@ def head_blobs(git: LockedGit) -> frozenset[str]:
     return frozenset(blobs)
 
 
-def gitlinks_at_head(git: LockedGit) -> tuple[tuple[str, str], ...]:
+def gitlinks_at_head(git: Git) -> tuple[tuple[str, str], ...]:
     """(path, commit) of each submodule recorded at HEAD: history we do not follow."""
     proc = git.run("ls-tree", "-r", "-z", "--full-tree", "HEAD", check=False)
     if proc.returncode != 0:
@@ -325,6 +325,6 @@ def gitlinks_at_head(git: LockedGit) -> tuple[tuple[str, str], ...]:
     return tuple(links)
 
 
-def reachable_from_head(git: LockedGit, commit: str) -> bool:
+def reachable_from_head(git: Git, commit: str) -> bool:
     proc = git.run("merge-base", "--is-ancestor", commit, "HEAD", check=False)
     return proc.returncode == 0

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING
 from scaffold.errors import RepositoryError, UsageError
 from scaffold.hooks.gitcmd import GITLINK_MODE, SYMLINK_MODE
 from scaffold.hooks.staged import read_blobs
-from scaffold.scan.git import LockedGit, display_name, first_line, open_repository
+from scaffold.scan.git import Git, display_name, first_line, open_repository
 from scaffold.scan.model import (
     DEFAULT_MAX_BLOB_SIZE,
     Finding,
@@ -65,7 +64,7 @@ def parse_range(text: str) -> tuple[str | None, str]:
     return base, tip or "HEAD"
 
 
-def _resolve(git: LockedGit, ref: str) -> str:
+def _resolve(git: Git, ref: str) -> str:
     proc = git.run(
         "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False
     )
@@ -78,32 +77,27 @@ def _resolve(git: LockedGit, ref: str) -> str:
     return sha
 
 
-def select_range(git: LockedGit, base: str | None, tip: str) -> RangeSelection:
+def select_range(git: Git, base: str | None, tip: str) -> RangeSelection:
     """The commits of `base..tip` and every blob they add or modify (see the module doc)."""
     tip_sha = _resolve(git, tip)
     base_sha = _resolve(git, base) if base is not None else None
     spec = [tip_sha] + ([f"^{base_sha}"] if base_sha else [])
     listed = git.output("rev-list", "--reverse", "--topo-order", *spec, "--")
     commits = tuple(listed.decode().split())
-    diff = subprocess.run(
-        git.argv(
-            "diff-tree",
-            "--stdin",
-            "-r",
-            "-m",
-            "--root",
-            "--raw",
-            "-z",
-            "--no-abbrev",
-            "--no-renames",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--diff-filter=AMT",
-        ),
+    diff = git.run(
+        "diff-tree",
+        "--stdin",
+        "-r",
+        "-m",
+        "--root",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--diff-filter=AMT",
         input="".join(f"{c}\n" for c in commits).encode(),
-        capture_output=True,
-        env=git.env,
-        cwd=git.git_dir,
         check=False,
     )
     if diff.returncode != 0:
@@ -161,14 +155,11 @@ def scan_range(path: Path, base: str | None, tip: str, options: RangeOptions) ->
     with git:
         name = display_name(info)
         selection = select_range(git, base, tip)
-        command = git.argv("cat-file", "--batch")
         commits: dict[str, Provenance] = {}
         findings: list[Finding] = []
         suppressed = 0
         # commit messages first: their metadata also dates the blob findings
-        for read in read_blobs(
-            git.git_dir, selection.commits, 1 << 24, command=command, env=git.env
-        ):
+        for read in read_blobs(git, selection.commits, 1 << 24):
             if read.content is None:
                 continue
             prov, message, _ = parse_commit(read.blob, read.content)
@@ -190,9 +181,7 @@ def scan_range(path: Path, base: str | None, tip: str, options: RangeOptions) ->
         skipped: list[Skipped] = []
         scanned = size = 0
         blob_ids = list(selection.blobs)
-        for read in read_blobs(
-            git.git_dir, blob_ids, options.max_blob_size, command=command, env=git.env
-        ):
+        for read in read_blobs(git, blob_ids, options.max_blob_size):
             places = selection.blobs.get(read.blob, ())
             first_path = places[0][1] if places else ""
             if read.content is None:

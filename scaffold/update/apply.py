@@ -105,13 +105,8 @@ def _repoint_answers(root: Path, answers: Path, old: str, new: str) -> None:
         if line.startswith("_src_path:") and old in line:
             lines[i] = line.replace(old, new)
     answers.write_text("".join(lines), encoding="utf-8")
-    hooks_off = str(root / ".git" / "scaffold-no-hooks")  # a path with no hooks in it
-    run_git(
+    run_git(  # gitexec never runs the repository's hooks
         root,
-        "-c",
-        f"core.hooksPath={hooks_off}",
-        "-c",
-        "commit.gpgsign=false",
         "commit",
         "-q",
         "--no-verify",
@@ -120,6 +115,7 @@ def _repoint_answers(root: Path, answers: Path, old: str, new: str) -> None:
         "--",
         str(answers.relative_to(root)),
         extra_env=SCAFFOLD_IDENTITY,
+        config=(("commit.gpgsign", "false"),),
     )
 
 

@@ -1,14 +1,12 @@
-"""Run git for scaffold's own bookkeeping: empty stdin, no prompts, optionally no user config."""
+"""git for scaffold's update bookkeeping, through scaffold.gitexec's one policy."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from scaffold.gitrun import run_git_command
-from scaffold.paths import cache_root
+from scaffold.gitexec import Git, Profile
 
 # Identity for commits scaffold makes in its own repositories (never in the user's).
 SCAFFOLD_IDENTITY = {
@@ -19,34 +17,6 @@ SCAFFOLD_IDENTITY = {
 }
 
 
-def _empty_config_file() -> Path:
-    # /dev/null is not always a character device here, so isolate with a real empty file.
-    if Path(os.devnull).is_char_device():
-        return Path(os.devnull)
-    cache = cache_root()
-    cache.mkdir(parents=True, exist_ok=True)
-    empty = cache / "empty-gitconfig"
-    if not empty.is_file() or empty.stat().st_size:
-        empty.write_bytes(b"")
-    return empty
-
-
-def git_environment(*, isolated: bool, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a git call; `isolated` ignores system and user config (and hooks)."""
-    env = dict(os.environ)
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    if isolated:
-        for key in [k for k in env if k.startswith("GIT_")]:
-            del env[key]
-        env.update(SCAFFOLD_IDENTITY)
-        env["GIT_TERMINAL_PROMPT"] = "0"
-        env["GIT_CONFIG_NOSYSTEM"] = "1"
-        env["GIT_CONFIG_GLOBAL"] = str(_empty_config_file())
-    if extra:
-        env.update(extra)
-    return env
-
-
 def run_git(
     cwd: Path,
     *args: str,
@@ -54,10 +24,19 @@ def run_git(
     extra_env: Mapping[str, str] | None = None,
     stdin: bytes = b"",
     check: bool = True,
+    config: tuple[tuple[str, str], ...] = (),
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run `git args...` in `cwd`; on failure raise RepositoryError with git's own message."""
-    env = git_environment(isolated=isolated, extra=extra_env)
-    return run_git_command(cwd, args, env=env, stdin=stdin, check=check)
+    """Run `git args...` in `cwd`; on failure raise RepositoryError with git's own message.
+
+    `isolated`: scaffold's own repositories (local template copies), with no system or user
+    config and scaffold's identity; otherwise the user's repository, with the user's config.
+    """
+    if isolated:
+        env = {**SCAFFOLD_IDENTITY, **(extra_env or {})}
+        with Git(cwd, profile=Profile.ISOLATED, env=env, config=config) as git:
+            return git.run(*args, input=stdin, check=check)
+    user = Git(cwd, profile=Profile.USER, env=extra_env, config=config)
+    return user.run(*args, input=stdin, check=check)
 
 
 def git_out(cwd: Path, *args: str, isolated: bool = False) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from scaffold.scan.engine import ScanOptions, scan_repository
 from scaffold.scan.examples import aws_documentation_keys, expand
-from scaffold.scan.git import LockedGit, open_repository
+from scaffold.scan.git import Git, open_repository
 from scaffold.scan.model import Finding, ScanResult, SourceKind
 from tests.gitrepo import GitRepo, git
 
@@ -217,6 +217,6 @@ def test_the_rev_list_listing_and_walk_give_the_same_findings(
     assert walked.stats.blobs_scanned == result.stats.blobs_scanned
 
 
-def _locked(planted: Planted) -> LockedGit:
+def _locked(planted: Planted) -> Git:
     git_, _info = open_repository(planted.repo.path)
     return git_
