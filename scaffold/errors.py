@@ -10,7 +10,18 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1  # a result, not an error: the scan found something / drift exists
 EXIT_USAGE = 2  # bad input from the user: arguments, paths, repositories, answers
 EXIT_INTERNAL = 3  # a bug in scaffold
+# A scan that could not read everything it was asked to: findings (if any) are reported, but
+# part of the history (an object, a repository, an archive) was not read. Never 0 or 1, so CI
+# cannot pass on a scan that stopped early.
+EXIT_INCOMPLETE = 4
 EXIT_INTERRUPTED = 130  # Ctrl-C
+
+
+def scan_exit_code(*, findings: bool, complete: bool) -> int:
+    """What a scan (of one repository or many) exits with: incomplete beats findings."""
+    if not complete:
+        return EXIT_INCOMPLETE
+    return EXIT_FINDINGS if findings else EXIT_OK
 
 
 class ScaffoldError(Exception):

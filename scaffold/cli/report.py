@@ -6,11 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from scaffold.errors import EXIT_FINDINGS, EXIT_OK
+from scaffold.errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK
+from scaffold.report import ORG_FORMATS
 
 HELP = "Merge organisation scan datastores (or JSON reports) into one report."
-
-EXIT_PARTIAL = 4  # some repository in the inputs was not scanned
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     merge.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="datastore or JSON")
     merge.add_argument(
         "--format",
-        choices=("terminal", "json", "sarif", "html"),
+        choices=ORG_FORMATS,
         default="terminal",
         help="report format (default: terminal)",
     )
@@ -52,5 +51,5 @@ def run(args: argparse.Namespace) -> int:
     if args.format != "terminal":
         print(footer, file=sys.stderr)
     if failed:
-        return EXIT_PARTIAL
+        return EXIT_INCOMPLETE
     return EXIT_FINDINGS if findings else EXIT_OK

@@ -1,4 +1,4 @@
-"""`scaffold scan`: scan a repository's whole git history for secrets and report them."""
+"""`scaffold scan`: scan a repository's whole history (or a range, the index, a directory)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,39 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scaffold.errors import EXIT_FINDINGS, EXIT_OK
-from scaffold.scan.model import DEFAULT_MAX_BLOB_SIZE
+from scaffold.errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, scan_exit_code
+from scaffold.report import FORMATS
+from scaffold.scan.model import DEFAULT_MAX_BLOB_SIZE, ScanOptions
 
 if TYPE_CHECKING:
     from scaffold.scan.engine import ScanProgress
+    from scaffold.scan.model import ScanResult
+    from scaffold.scan.sources import Source
 
 HELP = "Scan every commit, branch, tag and stash of a git repository for secrets."
 
-FORMATS = ("terminal", "json", "sarif", "baseline", "html")
 ENGINES = ("auto", "hyperscan", "python")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+EPILOG = f"""\
+examples:
+  scaffold scan                        the whole history of the repository here
+  scaffold scan --range main..HEAD     only what a pull request's commits introduced
+  scaffold scan --staged               what the next commit would record
+  scaffold scan ./build                a plain directory (not a repository): its files
+  scaffold scan --repositories ~/src   every repository below ~/src, history and all
+  scaffold scan --format sarif -o scan.sarif
+  scaffold scan --github-org acme --datastore scan.db
+
+exit codes:
+  {EXIT_OK}  nothing found
+  {EXIT_FINDINGS}  secrets found
+  {EXIT_USAGE}  bad input: arguments, paths, repositories (one line says which)
+  {EXIT_INCOMPLETE}  incomplete: findings (if any) are listed, but part of what was asked for
+     was not read (a missing or corrupt object, a file over --max-blob-size, an archive
+     that could not be opened, a repository that failed)
+"""
 
 
 def parse_size(text: str) -> int:
@@ -39,14 +60,24 @@ def parse_jobs(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EPILOG
     parser.add_argument(
-        "path", nargs="?", default=".", type=Path, help="repository to scan (default: .)"
+        "path",
+        nargs="?",
+        default=".",
+        type=Path,
+        help="repository to scan, or a directory or file that is not one (default: .)",
     )
     parser.add_argument(
         "--format", choices=FORMATS, default="terminal", help="report format (default: terminal)"
     )
     parser.add_argument(
-        "--output", type=Path, metavar="FILE", help="write the report to FILE instead of stdout"
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the report to FILE instead of stdout",
     )
     parser.add_argument("--force", action="store_true", help="let --output replace a file")
     parser.add_argument(
@@ -73,7 +104,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=parse_size,
         default=DEFAULT_MAX_BLOB_SIZE,
         metavar="SIZE",
-        help="skip (and list) blobs larger than SIZE, e.g. 10M (default: 20M)",
+        help="skip (and list, as incomplete) content larger than SIZE, e.g. 1G (default: 512M); "
+        "below it, large content is scanned in bounded windows",
     )
     parser.add_argument(
         "--jobs", type=parse_jobs, default=0, metavar="N", help="worker processes (0 = all cores)"
@@ -90,61 +122,125 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="extra rule file (TOML); repeat for more",
     )
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
-    from scaffold.scan.ranges import add_scope_arguments  # --staged, --since, --range (hooks)
-
-    add_scope_arguments(parser)
-    from scaffold.org.cli import add_org_arguments  # several targets, organisations, datastore
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument(
+        "--staged",
+        action="store_true",
+        help="scan only what the next commit would record (the index), as the pre-commit hook does",
+    )
+    scope.add_argument(
+        "--since",
+        metavar="REF",
+        help="scan only what the commits in REF..HEAD introduced (blobs and messages)",
+    )
+    scope.add_argument(
+        "--range",
+        metavar="A..B",
+        dest="commit_range",
+        help="scan only what the commits in A..B introduced, e.g. a pull request's base..head",
+    )
+    from scaffold.cli.org import add_org_arguments  # several targets, organisations, datastore
 
     add_org_arguments(parser)
 
 
+def options_from(args: argparse.Namespace, baseline: Path | None) -> ScanOptions:
+    return ScanOptions(
+        max_blob_size=args.max_blob_size,
+        engine=args.engine,
+        jobs=args.jobs,
+        baseline=baseline,
+        extra_rules=tuple(args.rules),
+        include_unreachable=args.include_unreachable,
+    )
+
+
+def _source(args: argparse.Namespace, options: ScanOptions) -> Source:
+    """The source the flags and the path ask for."""
+    path: Path = args.path
+    if args.staged:
+        from scaffold.scan.sources.staged import StagedSource
+
+        return StagedSource(path, options)
+    if args.since is not None or args.commit_range is not None:
+        from scaffold.scan.sources.range import RangeSource, parse_range
+
+        base, tip = (args.since, "HEAD") if args.since else parse_range(args.commit_range)
+        return RangeSource(path, base, tip, options)
+    from scaffold.org.targets import is_repository
+
+    if path.exists() and not _in_repository(path, is_repository):
+        from scaffold.cli.org import repositories_below
+        from scaffold.scan.sources.directory import DirectorySource
+
+        held = repositories_below(path)
+        if held:
+            print(
+                f"note: {path} is not a git repository; its files are scanned as plain files. "
+                f"It holds {held} repositories: add --repositories to scan their histories.",
+                file=sys.stderr,
+            )
+        return DirectorySource(path, options)
+    from scaffold.scan.sources.history import HistorySource
+
+    return HistorySource(path, options)
+
+
+def _in_repository(path: Path, is_repository: Callable[[Path], bool]) -> bool:
+    """Whether `path` is a repository or lies inside a work tree (then it is that history)."""
+    start = path.resolve() if path.is_dir() else path.resolve().parent
+    return any(is_repository(p) for p in (start, *start.parents))
+
+
 def run(args: argparse.Namespace) -> int:
-    from scaffold.org.cli import run_org, wants_org
+    from scaffold.cli.org import run_org, wants_org
 
     if wants_org(args):  # more than one target, an org flag, a datastore: docs/org-scan.md
         return run_org(args)
     from scaffold.report import REPORTERS
     from scaffold.report.output import check_output, emit
-    from scaffold.scan.engine import ScanOptions, default_baseline, scan_repository
-    from scaffold.scan.ranges import scan_scope
+    from scaffold.scan.engine import default_baseline, scan
 
     output: Path | None = args.output
     check_output(output, force=args.force)
-    path: Path = args.path
     baseline: Path | None = None
     if args.baseline is not None:
         baseline = args.baseline
-    elif not args.no_baseline and args.format != "baseline":
+    elif not args.no_baseline and args.format != "baseline" and not _plain(args.path):
         # regenerating a baseline must keep what it already lists, so it is not applied by default
-        baseline = default_baseline(path)
-    options = ScanOptions(
-        include_unreachable=args.include_unreachable,
-        max_blob_size=args.max_blob_size,
-        jobs=args.jobs,
-        engine=args.engine,
-        baseline=baseline,
-        extra_rules=tuple(args.rules),
-    )
+        baseline = default_baseline(args.path)
+    options = options_from(args, baseline)
+    source = _source(args, options)
     show_progress = not args.no_progress and sys.stderr.isatty()
     with _progress(show_progress) as progress:
-        result = scan_scope(args, path, options) or scan_repository(path, options, progress)
+        result = scan(source, options, progress=progress)
     if args.format != "terminal" or output is not None:
-        _warn(result.warnings, len(result.skipped))
+        _warn(result)
     reporter = REPORTERS[args.format]
     emit(
         lambda out: reporter([result], out, show_secrets=args.show_secrets),
         output,
         force=args.force,
     )
-    return EXIT_FINDINGS if result.findings else EXIT_OK
+    if args.format == "baseline":  # the job was writing the baseline, and it is written
+        return EXIT_OK if result.complete else EXIT_INCOMPLETE
+    return scan_exit_code(findings=bool(result.findings), complete=result.complete)
 
 
-def _warn(warnings: tuple[str, ...], skipped: int) -> None:
+def _plain(path: Path) -> bool:
+    from scaffold.org.targets import is_repository
+
+    return path.exists() and not _in_repository(path, is_repository)
+
+
+def _warn(result: ScanResult) -> None:
     """The terminal report shows these itself; other formats get them on stderr."""
-    for warning in warnings:
+    for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if skipped:
-        print(f"warning: {skipped} object(s) not scanned (listed in the report)", file=sys.stderr)
+    for gap in result.gaps:
+        print(f"incomplete: {gap}", file=sys.stderr)
+    for item in result.skipped:
+        print(f"not scanned: {item.place} ({item.reason})", file=sys.stderr)
 
 
 @contextmanager
@@ -166,7 +262,11 @@ def _progress(enabled: bool) -> Iterator[Callable[[ScanProgress], None] | None]:
 
         def update(state: ScanProgress) -> None:
             mb = state.bytes_done / (1 << 20)
-            rate = f"{mb:.1f} MB, {mb / state.seconds:.1f} MB/s" if state.seconds > 0 else ""
+            rate = (
+                f"{mb:.1f} MB/s"
+                if state.seconds <= 0
+                else f"{mb:.1f} MB, {mb / state.seconds:.1f} MB/s"
+            )
             bar.update(task, completed=state.objects_done, total=state.objects_total, rate=rate)
 
         yield update

@@ -23,7 +23,8 @@ def accepted_entries(result: ScanResult, key: str) -> list[dict[str, Any]]:
 
     The type is detect-secrets' name for it (its `audit` crashes on a type it has no plugin for).
     """
-    from scaffold.report.baseline import detect_secrets_type, hash_secret
+    from scaffold.report.baseline import detect_secrets_type
+    from scaffold.scan.baseline import hash_secret
 
     entries: dict[tuple[str, str], dict[str, Any]] = {}
     for finding in result.findings:
@@ -47,7 +48,8 @@ def add_to_baseline(target: Path, result: ScanResult) -> int:
 
     The file keeps detect-secrets' format (hashes only), so its own tools still read it.
     """
-    from scaffold.report.baseline import Baseline, build
+    from scaffold.report.baseline import build
+    from scaffold.scan.baseline import Baseline
 
     key = target.name
     if target.exists():

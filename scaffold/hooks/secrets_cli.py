@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import TextIO
 
 from scaffold.errors import EXIT_FINDINGS, EXIT_OK, guarded
-from scaffold.hooks.secrets import DEFAULT_MAX_SIZE, StagedScanOptions
-from scaffold.scan.model import DEFAULT_BASELINE, ScanResult, redact
+from scaffold.hooks.secrets import DEFAULT_MAX_SIZE
+from scaffold.scan.model import DEFAULT_BASELINE, ScanOptions, ScanResult, redact
 
 HOOK_ID = "scaffold-secrets"
+ENGINES = ("auto", "hyperscan", "python")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,9 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--show-secrets", action="store_true", help="print secrets in full")
     parser.add_argument(
         "--engine",
-        choices=("auto", "hyperscan", "python"),
-        default="python",
-        help="matching engine (default: python, the fastest to start for a small commit)",
+        choices=ENGINES,
+        default="auto",
+        help="matching engine (default: auto, as `scaffold scan`)",
     )
     parser.add_argument(
         "--max-size",
@@ -68,12 +69,12 @@ def render(result: ScanResult, out: TextIO, *, show_secrets: bool, baseline: str
     count = len(result.findings)
     noun = "secret" if count == 1 else "secrets"
     print(f"{HOOK_ID}: {count} {noun} in staged changes; commit blocked", file=out)
-    ordered = sorted(
-        result.findings,
-        key=lambda f: (f.first.path if f.first else "", f.match.line, f.match.column),
+    places = sorted(
+        ((p.path if p.path else f.object_id, f) for f in result.findings for p in f.provenance),
+        key=lambda item: (item[0], item[1].match.line, item[1].match.column),
     )
-    for f in ordered:
-        where = f"{f.first.path if f.first else f.object_id}:{f.match.line}:{f.match.column}"
+    for path, f in places:
+        where = f"{path}:{f.match.line}:{f.match.column}"
         shown = f.match.secret if show_secrets else redact(f.match.secret)
         print(f"  {where}  {f.rule.id}  {shown}  ({f.match.validation})", file=out)
         print(f"      {f.rule.description}. {f.rule.remediation}", file=out)
@@ -89,10 +90,10 @@ def render(result: ScanResult, out: TextIO, *, show_secrets: bool, baseline: str
 
 
 def run(args: argparse.Namespace) -> int:
-    from scaffold.hooks.gitcmd import repository_root
     from scaffold.hooks.secrets import default_baseline, scan_staged
+    from scaffold.scan.sources.staged import work_tree_root
 
-    root = repository_root(Path.cwd())
+    root = work_tree_root(Path.cwd())
     baseline: Path | None = None
     if args.baseline is not None:
         baseline = args.baseline if args.baseline.is_absolute() else Path.cwd() / args.baseline
@@ -100,18 +101,14 @@ def run(args: argparse.Namespace) -> int:
         baseline = default_baseline(root)
     if args.update_baseline:
         baseline = None  # scan everything, then record what is not yet accepted
-    options = StagedScanOptions(
-        paths=_from_root(root, args.filenames) if args.filenames else None,
-        baseline=baseline,
-        max_size=args.max_size,
-        engine=args.engine,
-    )
+    options = ScanOptions(max_blob_size=args.max_size, engine=args.engine, baseline=baseline)
     if args.commit_msg:
         result = _scan_message_file(root, args.filenames, options)
     else:
-        result = scan_staged(root, options)
+        paths = _from_root(root, args.filenames) if args.filenames else None
+        result = scan_staged(root, options, paths)
     for skipped in result.skipped:
-        print(f"{HOOK_ID}: not scanned: {skipped.path} ({skipped.reason})", file=sys.stderr)
+        print(f"{HOOK_ID}: not scanned: {skipped.place} ({skipped.reason})", file=sys.stderr)
     if args.update_baseline:
         from scaffold.hooks.baseline_update import add_to_baseline
 
@@ -126,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS
 
 
-def _scan_message_file(root: Path, names: Sequence[str], options: StagedScanOptions) -> ScanResult:
+def _scan_message_file(root: Path, names: Sequence[str], options: ScanOptions) -> ScanResult:
     from scaffold.errors import UsageError
     from scaffold.hooks.secrets import scan_message
 

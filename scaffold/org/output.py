@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import TextIO
 
 from scaffold.errors import UsageError
+from scaffold.report import ORG_FORMATS
 from scaffold.report.output import check_output, emit
 from scaffold.scan.model import ScanResult
 
-ORG_FORMATS = ("terminal", "json", "sarif", "html")
-__all__ = ["ORG_FORMATS", "check_output", "write_report"]
+__all__ = ["check_output", "write_report"]
 
 
 def write_report(

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 
 from scaffold.org.store import Store
+from scaffold.scan.matching import Matcher
 from scaffold.scan.model import Match
-from scaffold.scan.pool import Matcher
 
 FLUSH_EVERY = 500
 FLUSH_SECONDS = 2.0

@@ -212,7 +212,9 @@ def run_job(job: RepoJob, on_flush: Callable[[int], None] | None = None) -> Repo
 def _scan(
     path: Path, settings: JobSettings, on_flush: Callable[[int], None] | None
 ) -> tuple[ScanResult, RecordingMatcher]:
-    from scaffold.scan.engine import ScanOptions, scan_repository
+    from scaffold.scan.engine import scan
+    from scaffold.scan.model import ScanOptions
+    from scaffold.scan.sources.history import HistorySource
 
     store = _store(settings.datastore)
     recorder = RecordingMatcher(
@@ -229,10 +231,10 @@ def _scan(
         engine=settings.engine,
         baseline=settings.baseline,
         extra_rules=settings.extra_rules,
-        wrap_matcher=recorder.wrap,  # skip content scanned clean before, record the rest
     )
     try:
-        result = scan_repository(path, options)
+        # the recorder skips content scanned clean before, and records the rest
+        result = scan(HistorySource(path, options), options, wrap_matcher=recorder.wrap)
     finally:
         recorder.flush()  # what was matched stays matched, even if the scan failed later
     return result, recorder

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Protocol, TextIO
 
 from scaffold.report import baseline, html, json, sarif, terminal
-from scaffold.report.baseline import Baseline
 from scaffold.scan.model import ScanResult
 
 
@@ -26,4 +25,8 @@ REPORTERS: dict[str, Reporter] = {
     "html": html.report,
 }
 
-__all__ = ["REPORTERS", "Baseline", "Reporter"]
+FORMATS = tuple(REPORTERS)
+# what a report over several repositories can be (a baseline belongs to one repository)
+ORG_FORMATS = tuple(name for name in FORMATS if name != "baseline")
+
+__all__ = ["FORMATS", "ORG_FORMATS", "REPORTERS", "Reporter"]

@@ -1,15 +1,12 @@
-"""detect-secrets baselines: write our findings as a `.secrets.baseline`, read one to suppress."""
+"""detect-secrets baselines: write our findings as a `.secrets.baseline` (reading one is
+scaffold/scan/baseline.py's)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TextIO
 
-from scaffold.errors import UsageError
 from scaffold.report.common import (
     finding_path,
     generated_at,
@@ -17,7 +14,7 @@ from scaffold.report.common import (
     sorted_findings,
     sorted_results,
 )
-from scaffold.scan.model import Finding, Match, ScanResult, SourceKind
+from scaffold.scan.model import Finding, ScanResult, SourceKind
 
 # filter detect-secrets' own `scan` adds on top of its defaults (verification on, any level)
 _VERIFICATION_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
@@ -113,69 +110,6 @@ _TYPE_OF_RULE = {rule: kind for kind, rules in _PLUGIN_TYPES.items() for rule in
 def detect_secrets_type(rule_id: str) -> str:
     """The `type` a baseline entry for this rule's finding gets (see above)."""
     return _TYPE_OF_RULE.get(rule_id, FALLBACK_TYPE)
-
-
-def hash_secret(secret: str) -> str:
-    """The identity detect-secrets stores instead of the secret: sha1 of its UTF-8 bytes."""
-    return hashlib.sha1(secret.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """An existing detect-secrets baseline, read as data only.
-
-    We never hand the file to detect-secrets' loader: a baseline can name plugin or filter files
-    (`file://...`) that the loader would import, and a scanned repository's files are never run.
-    """
-
-    path: Path
-    hashed_secrets: frozenset[str]
-    files: frozenset[str]
-
-    @classmethod
-    def load(cls, path: Path) -> Baseline:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise UsageError(f"baseline {path} does not exist") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read baseline {path}: {exc}") from None
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UsageError(
-                f"baseline {path} is not valid JSON (line {exc.lineno}, column {exc.colno}): "
-                f"{exc.msg}"
-            ) from None
-        hashes, files = _parse(document, path)
-        return cls(path=path, hashed_secrets=frozenset(hashes), files=frozenset(files))
-
-    def suppresses(self, match: Match) -> bool:
-        """Known to the baseline, whatever file it is in now (audited true or false alike)."""
-        return hash_secret(match.secret) in self.hashed_secrets
-
-
-def _parse(document: Any, path: Path) -> tuple[set[str], set[str]]:
-    def broken(why: str) -> UsageError:
-        return UsageError(f"baseline {path} is not a detect-secrets baseline: {why}")
-
-    if not isinstance(document, dict):
-        raise broken("expected a JSON object at the top")
-    if not isinstance(document.get("version", ""), str):
-        raise broken('"version" must be a string')
-    results = document.get("results")
-    if not isinstance(results, dict):
-        raise broken('"results" must be an object keyed by file name')
-    hashes: set[str] = set()
-    for filename, entries in results.items():
-        if not isinstance(entries, list):
-            raise broken(f'"results" entry for {filename!r} must be a list')
-        for entry in entries:
-            hashed = entry.get("hashed_secret") if isinstance(entry, dict) else None
-            if not isinstance(hashed, str) or not hashed:
-                raise broken(f'an entry for {filename!r} has no "hashed_secret" string')
-            hashes.add(hashed.lower())
-    return hashes, set(results)
 
 
 def report(results: Sequence[ScanResult], out: TextIO, *, show_secrets: bool = False) -> None:

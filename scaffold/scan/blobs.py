@@ -13,62 +13,17 @@ from __future__ import annotations
 import tempfile
 import threading
 from array import array
-from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from io import BufferedReader
-from itertools import accumulate, pairwise
 from typing import IO, cast
 
 from scaffold.scan.git import Git, first_line, git_version
+from scaffold.scan.listing import Listing, OidArray
 from scaffold.scan.model import Skipped
 
 READ_KINDS = (b"blob", b"commit", b"tag")  # tags: annotated tag messages
-
-
-class OidArray:
-    """An append-only list of object ids stored as raw bytes, not Python strings."""
-
-    def __init__(self) -> None:
-        self._raw = bytearray()
-        self._width = 0
-
-    def append(self, hex_oid: bytes) -> None:
-        raw = bytes.fromhex(hex_oid.decode("ascii"))
-        if not self._width:
-            self._width = len(raw)
-        self._raw += raw
-
-    def extend(self, other: OidArray) -> None:
-        if other._width:
-            self._width = other._width
-            self._raw += other._raw
-
-    def __len__(self) -> int:
-        return len(self._raw) // self._width if self._width else 0
-
-    def hex(self, index: int) -> bytes:
-        w = self._width
-        return self._raw[index * w : (index + 1) * w].hex().encode("ascii")
-
-    def slice(self, start: int, stop: int) -> OidArray:
-        """The ids from `start` up to `stop`, in order."""
-        part = OidArray()
-        part._raw = self._raw[start * self._width : stop * self._width]
-        part._width = self._width
-        return part
-
-    def chunks(self, size: int) -> Iterator[OidArray]:
-        """Consecutive slices of at most `size` ids; listing order (pack locality) is kept."""
-        for first in range(0, len(self), size or 1):
-            yield self.slice(first, first + size)
-
-    def hex_lines(self, start: int) -> Iterator[bytes]:
-        """Newline-terminated hex ids from `start`, in chunks that fill a pipe efficiently."""
-        chunk = 4096
-        for first in range(start, len(self), chunk):
-            yield b"".join(self.hex(i) + b"\n" for i in range(first, min(first + chunk, len(self))))
 
 
 @dataclass(frozen=True)
@@ -76,45 +31,6 @@ class GitObject:
     oid: str
     kind: str  # "blob", "commit" or "tag"
     data: bytes
-
-
-@dataclass(frozen=True)
-class Inventory:
-    """What a scan will read: ids to fetch, and what it will not read and why."""
-
-    to_read: OidArray
-    blob_count: int
-    commit_count: int
-    bytes_total: int
-    skipped: tuple[Skipped, ...]
-    warnings: tuple[str, ...]
-    sizes: array[int] | None = None  # each listed object's size, in `to_read` order
-
-    def stripes(self, parts: int | Sequence[float]) -> list[OidArray]:
-        """`to_read` cut into consecutive stretches of work in proportion to `parts` (weights,
-        or a number of equal parts); at most that many, none empty. Work is bytes plus a fixed
-        cost per object (equal numbers of objects when sizes are unknown)."""
-        total = len(self.to_read)
-        weights = [1.0] * parts if isinstance(parts, int) else list(parts)
-        if total == 0 or not weights:
-            return []
-        sizes = self.sizes if self.sizes is not None else array("Q", bytes(8 * total))
-        costs = list(accumulate(size + _OBJECT_COST for size in sizes))
-        shares = list(accumulate(weights))
-        bounds = [0]
-        for share in shares[:-1]:
-            target = costs[-1] * share / shares[-1]
-            at = bisect_left(costs, target)  # the object during which the target is reached
-            # end the stripe before or after that object, whichever lands nearer the target
-            cut = at + 1 if at == 0 or costs[at] - target < target - costs[at - 1] else at
-            if bounds[-1] < cut < total:
-                bounds.append(cut)
-        bounds.append(total)
-        return [self.to_read.slice(a, b) for a, b in pairwise(bounds)]
-
-
-# What reading and matching one object costs beyond its bytes, in bytes (headers, calls).
-_OBJECT_COST = 4096
 
 
 @dataclass(frozen=True)
@@ -279,7 +195,7 @@ def check_entries(lines: Iterable[bytes]) -> Iterator[_Entry]:
 
 def checked(
     entries: Iterator[_Entry], max_blob_size: int, kinds: tuple[bytes, ...] = READ_KINDS
-) -> Inventory:
+) -> Listing:
     """Keep the objects of `kinds` we will read; everything else becomes a Skipped or is
     dropped."""
     to_read = OidArray()
@@ -293,7 +209,7 @@ def checked(
             why = f"unreadable object: {entry.error}"
             skipped.append(Skipped(entry.oid.decode("ascii"), why))
         elif entry.kind == b"blob" and entry.size > max_blob_size:
-            why = "larger than --max-blob-size"
+            why = f"larger than {max_blob_size} bytes"
             skipped.append(Skipped(entry.oid.decode("ascii"), why, size=entry.size))
         elif entry.kind in kinds:
             to_read.append(entry.oid)
@@ -301,7 +217,7 @@ def checked(
             total += entry.size
             blobs += entry.kind == b"blob"
             commits += entry.kind == b"commit"
-    return Inventory(to_read, blobs, commits, total, tuple(skipped), (), sizes)
+    return Listing(to_read, blobs, commits, total, tuple(skipped), (), sizes)
 
 
 def _all_objects(git: Git) -> tuple[Iterator[_Entry], list[str]]:
@@ -337,7 +253,7 @@ _UNFILTERED: tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...] = (((), READ_
 
 def walk_and_check(
     git: Git, filters: tuple[str, ...], kinds: tuple[bytes, ...], max_blob_size: int
-) -> Inventory | None:
+) -> Listing | None:
     """`rev-list` piped straight into `cat-file --batch-check`, so both git processes work side
     by side and Python reads each id once. None when cat-file stopped early (a corrupt object).
     """
@@ -367,7 +283,7 @@ def walk_and_check(
     return replace(inventory, warnings=tuple(warnings))
 
 
-def _list_and_check(git: Git, max_blob_size: int) -> Inventory | None:
+def _list_and_check(git: Git, max_blob_size: int) -> Listing | None:
     """The fast path: every walk of `_WALKS` at once (each with its own cat-file), commits and
     tags first in the listing. None when a cat-file stopped early: the caller then takes the
     slower path that isolates the broken object."""
@@ -381,16 +297,17 @@ def _list_and_check(git: Git, max_blob_size: int) -> Inventory | None:
     return joined([part for part in parts if part is not None])
 
 
-def joined(parts: list[Inventory]) -> Inventory:
+def joined(parts: list[Listing]) -> Listing:
     to_read, sizes = OidArray(), array("Q")
     skipped: dict[str, Skipped] = {}  # both walks may name the same missing object
     for part in parts:
+        assert isinstance(part.to_read, OidArray)
         to_read.extend(part.to_read)
         sizes.extend(part.sizes or ())
         skipped.update((item.object_id, item) for item in part.skipped)
     # a walk that stopped early says so; the same words from both walks once
     warnings = tuple(dict.fromkeys(w for part in parts for w in part.warnings))
-    return Inventory(
+    return Listing(
         to_read,
         sum(part.blob_count for part in parts),
         sum(part.commit_count for part in parts),
@@ -412,7 +329,7 @@ def stored_bytes(git: Git) -> int:
     return total
 
 
-def take_inventory(git: Git, *, include_unreachable: bool, max_blob_size: int) -> Inventory:
+def take_inventory(git: Git, *, include_unreachable: bool, max_blob_size: int) -> Listing:
     """List what to scan without reading any content."""
     if include_unreachable:
         entries, warnings = _all_objects(git)
@@ -427,9 +344,14 @@ def take_inventory(git: Git, *, include_unreachable: bool, max_blob_size: int) -
     return replace(inventory, skipped=(*inventory.skipped, *lost), warnings=tuple(warnings))
 
 
-def read_objects(git: Git, inventory: Inventory) -> Iterator[GitObject | Skipped]:
+def list_objects(git: Git, oids: OidArray, max_blob_size: int) -> Listing:
+    """A listing of these objects: their kinds and sizes, too-large and missing ones skipped."""
+    return checked(_cat_file(git, oids, contents=False), max_blob_size)
+
+
+def read_objects(git: Git, oids: OidArray) -> Iterator[GitObject | Skipped]:
     """Contents of every listed object, one at a time, in listing order."""
-    for entry in _cat_file(git, inventory.to_read, contents=True):
+    for entry in _cat_file(git, oids, contents=True):
         oid = entry.oid.decode("ascii")
         if entry.data is None:
             reason = "missing object" if entry.kind == b"missing" else "unreadable object"
@@ -443,5 +365,4 @@ def read_ids(git: Git, oids: Iterable[str]) -> Iterator[GitObject | Skipped]:
     ids = OidArray()
     for oid in oids:
         ids.append(oid.encode("ascii"))
-    inventory = Inventory(ids, 0, 0, 0, (), ())
-    return read_objects(git, inventory)
+    return read_objects(git, ids)

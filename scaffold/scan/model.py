@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 # Defaults every way of scanning shares (whole history, ranges, staged files, organisations).
 DEFAULT_BASELINE = ".secrets.baseline"  # detect-secrets' file, at the repository root
-DEFAULT_MAX_BLOB_SIZE = 20 * 1024 * 1024  # larger blobs are skipped and listed
+# Larger content is skipped, listed, and makes the scan incomplete; below it, large content is
+# matched in bounded windows (scan/matching.py), so memory does not grow with it.
+DEFAULT_MAX_BLOB_SIZE = 512 * 1024 * 1024
 
 
 class Severity(StrEnum):
@@ -83,6 +86,7 @@ class Match:
     line: int  # 1-based line of the secret's first byte
     column: int  # 1-based byte column on that line
     validation: Validation = Validation.UNVERIFIED
+    allowed: bool = False  # an inline pragma on (or above) its line accepts it
 
     @property
     def fingerprint(self) -> str:
@@ -141,6 +145,13 @@ class Skipped:
     reason: str
     path: str = ""
     size: int = 0
+    member: str = ""  # inside an archive: the member (or nested archive) not read
+
+    @property
+    def place(self) -> str:
+        """Where it is, for a person: `path`, or `path!member` inside an archive."""
+        where = self.path or self.object_id
+        return f"{where}!{self.member}" if self.member else where
 
 
 @dataclass(frozen=True)
@@ -163,6 +174,25 @@ class ScanResult:
     warnings: tuple[str, ...] = ()  # e.g. "shallow clone: history before <commit> not scanned"
     suppressed: int = 0  # findings hidden by pragma or baseline
     extra: dict[str, str] = field(default_factory=dict)
+    # Why part of what was asked for was not read, one line each; empty when complete. Skipped
+    # content always makes a scan incomplete.
+    gaps: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return not self.gaps and not self.skipped
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """How to scan, whatever the source: the one options record of every way of scanning."""
+
+    max_blob_size: int = DEFAULT_MAX_BLOB_SIZE
+    engine: str = "auto"
+    jobs: int = 0  # worker processes; 0 = all cores, 1 = this process only
+    baseline: Path | None = None  # detect-secrets baseline of known secrets to leave out
+    extra_rules: tuple[Path, ...] = ()
+    include_unreachable: bool = False  # history: also objects no ref reaches
 
 
 def fingerprint(rule_id: str, secret: str) -> str:

@@ -24,14 +24,13 @@ from typing import IO
 
 from scaffold.scan.blobs import (
     COMMITS_AND_TAGS,
-    Inventory,
-    OidArray,
     check_entries,
     checked,
     joined,
     walk_and_check,
 )
 from scaffold.scan.git import Git, git_version
+from scaffold.scan.listing import Listing, OidArray
 from scaffold.scan.model import Provenance
 from scaffold.scan.provenance import RAW_DIFF, nul_fields, with_details, written_blobs
 
@@ -75,14 +74,14 @@ def _blocks(stream: IO[bytes]) -> Iterator[bytes]:
     return iter(lambda: stream.read(1 << 16), b"")
 
 
-def list_with_origins(git: Git, max_blob_size: int) -> tuple[Inventory, Origins] | None:
+def list_with_origins(git: Git, max_blob_size: int) -> tuple[Listing, Origins] | None:
     """Every reachable commit, annotated tag and blob, blobs in the order of the commits that
     wrote them (newest first), with where each was introduced. None when this repository needs
     the `rev-list` listing (see the module docstring) or a git process failed: the caller then
     takes that path, which also says what went wrong."""
     if git_version() < (2, 32) or not _refs_name_commits_only(git):
         return None
-    heads: list[Inventory | None] = []
+    heads: list[Listing | None] = []
     filters, kinds = COMMITS_AND_TAGS
     thread = threading.Thread(
         target=lambda: heads.append(walk_and_check(git, filters, kinds, max_blob_size))
@@ -112,11 +111,11 @@ def _refs_name_commits_only(git: Git) -> bool:
     return True
 
 
-def _blobs_by_history(git: Git, max_blob_size: int) -> tuple[Inventory, Origins] | None:
+def _blobs_by_history(git: Git, max_blob_size: int) -> tuple[Listing, Origins] | None:
     """The walk, each blob new to it handed to `cat-file --batch-check` as it is seen (a reader
     thread takes the sizes), so the two git processes and this one work side by side."""
     origins = Origins()
-    checked_part: list[Inventory] = []
+    checked_part: list[Listing] = []
     with tempfile.TemporaryFile() as walk_errors, tempfile.TemporaryFile() as check_errors:
         walk = git.popen(*_WALK, stderr=walk_errors)
         check = git.popen("cat-file", "--batch-check", "--buffer", stdin=True, stderr=check_errors)

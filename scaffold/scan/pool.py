@@ -1,19 +1,20 @@
-"""Reading and matching in parallel: each worker reads its own stretch of objects and matches it.
+"""Reading and matching in parallel: each worker reads its own stretch of a listing and matches it.
 
-`git cat-file` (inflating and undeltifying objects) costs more than matching, so a single reader
-feeding a matcher pool cannot use more than one core well. Instead each worker runs its own
-locked-down `cat-file --batch`, and how the objects are cut up matters: cat-file keeps recently
-inflated delta bases in memory, so one process over a long consecutive stretch of the listing
-(which keeps pack locality) inflates far less than many short-lived ones. On a 20,000-commit
-history, one cat-file per 2,000 objects cost 7.3 s of CPU, one per quarter of the listing 5 s.
-So the listing is cut into one long stripe per worker, then a few short ones that go to whichever
-worker is free first (see `schedule`), each read by one cat-file: the workers finish within a
-short stripe of each other. Workers report progress and hits every few hundred objects through
-a queue, so memory stays bounded and the progress line moves.
+Any source's reader works here; the history's is where it matters. `git cat-file` (inflating and
+undeltifying objects) costs more than matching, so a single reader feeding a matcher pool cannot
+use more than one core well. Instead each worker runs its own locked-down `cat-file --batch`,
+and how the objects are cut up matters: cat-file keeps recently inflated delta bases in memory,
+so one process over a long consecutive stretch of the listing (which keeps pack locality)
+inflates far less than many short-lived ones. On a 20,000-commit history, one cat-file per 2,000
+objects cost 7.3 s of CPU, one per quarter of the listing 5 s. So the listing is cut into one
+long stripe per worker, then a few short ones that go to whichever worker is free first (see
+`schedule`), each read by one cat-file: the workers finish within a short stripe of each other.
+Workers report progress and hits every few hundred objects through a queue, so memory stays
+bounded and the progress line moves.
 
 Workers are started before the listing is taken when the object store is large enough to need
 them (they import, load rules and build their detector meanwhile). Small repositories never pay
-for a pool: everything runs inline through the same `scan_objects` generator.
+for a pool: everything runs inline through the same `match_contents` generator.
 """
 
 from __future__ import annotations
@@ -26,84 +27,21 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
-from typing import Protocol
 
-from scaffold.scan.blobs import GitObject, Inventory, OidArray, read_objects
-from scaffold.scan.git import Git
-from scaffold.scan.model import Match, Skipped
-from scaffold.scan.provenance import commit_message
+from scaffold.scan.listing import Listing, Part
+from scaffold.scan.matching import Batch, Matcher, match_contents
+from scaffold.scan.sources import Reader
 
 # Starting workers (interpreter, imports, rules, detector) takes ~0.5 s each; below this much
 # content a pool costs more than it saves. A store holding a quarter of it compressed starts the
 # workers before the listing is taken (see ChunkScanner.start_early).
 INLINE_BYTES = 64 * 1024 * 1024
 TAIL_STRIPES = 4  # short stripes per worker at the end (see schedule)
-PROGRESS_EVERY = 512  # objects between a worker's reports
-LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
-
-
-class Matcher(Protocol):
-    def scan(self, data: bytes) -> list[Match]: ...
-
 
 # Picklable (module-level function or functools.partial) so workers can build their own.
 MatcherFactory = Callable[[], Matcher]
-
-
-@dataclass(frozen=True)
-class Hit:
-    oid: str
-    kind: str  # "blob", or "commit"/"tag" for matches in a commit or annotated tag message
-    matches: tuple[Match, ...]
-
-
-@dataclass(frozen=True)
-class ChunkResult:
-    hits: tuple[Hit, ...] = ()
-    objects: int = 0
-    blobs: int = 0
-    commits: int = 0
-    bytes: int = 0
-    lfs_pointers: int = 0
-    skipped: tuple[Skipped, ...] = ()
-
-
-def scan_objects(
-    git: Git, matcher: Matcher, oids: OidArray, every: int | None = None
-) -> Iterator[ChunkResult]:
-    """Read every object once, through one cat-file, and match it; commits are matched on their
-    message. Yields what was found and counted since the last yield, every `every` objects
-    (default PROGRESS_EVERY)."""
-    every = every or PROGRESS_EVERY
-    hits: list[Hit] = []
-    skipped: list[Skipped] = []
-    objects = blobs = commits = size = lfs = 0
-    inventory = Inventory(oids, 0, 0, 0, (), ())
-    for item in read_objects(git, inventory):
-        objects += 1
-        if not isinstance(item, GitObject):
-            skipped.append(item)
-        else:
-            size += len(item.data)
-            if item.kind in ("commit", "tag"):
-                commits += item.kind == "commit"
-                content = commit_message(item.data)
-            else:
-                blobs += 1
-                lfs += item.data.startswith(LFS_POINTER)
-                content = item.data
-            matches = matcher.scan(content)
-            if matches:
-                hits.append(Hit(item.oid, item.kind, tuple(matches)))
-        if objects >= every:
-            yield ChunkResult(tuple(hits), objects, blobs, commits, size, lfs, tuple(skipped))
-            hits, skipped = [], []
-            objects = blobs = commits = size = lfs = 0
-    if objects:
-        yield ChunkResult(tuple(hits), objects, blobs, commits, size, lfs, tuple(skipped))
 
 
 # What a worker process built in its initializer, kept for every stripe it gets.
@@ -119,11 +57,13 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _init_worker(git: Git, factory: MatcherFactory, messages: Queue[_Message], stop: Event) -> None:
+def _init_worker(
+    reader: Reader, factory: MatcherFactory, messages: Queue[_Message], stop: Event
+) -> None:
     # Ctrl-C reaches the whole process group; the parent alone decides to stop, and cancels
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    _worker["git"] = git  # a copy sharing the parent's scratch dir; the parent cleans it up
+    _worker["reader"] = reader  # git readers share the parent's scratch dir; it cleans up
     _worker["messages"] = messages
     _worker["stop"] = stop  # set by the parent to end running stripes early (Ctrl-C, errors)
     try:
@@ -137,20 +77,19 @@ def _ready() -> None:
 
 
 # (stripe index, whether the stripe is finished, what was found since the last message)
-_Message = tuple[int, bool, ChunkResult]
+_Message = tuple[int, bool, Batch]
 
 
-def _scan_stripe_in_worker(index: int, oids: OidArray) -> None:
+def _scan_stripe_in_worker(index: int, part: Part) -> None:
     if "error" in _worker:
         raise _worker["error"]  # type: ignore[misc]
-    git, matcher, messages = _worker["git"], _worker["matcher"], _worker["messages"]
-    assert isinstance(git, Git)
+    reader, matcher, messages = _worker["reader"], _worker["matcher"], _worker["messages"]
     stop = _worker["stop"]
-    for part in scan_objects(git, matcher, oids):  # type: ignore[arg-type]
+    for batch in match_contents(reader.read(part), matcher):  # type: ignore[attr-defined, arg-type]
         if stop.is_set():  # type: ignore[attr-defined]
-            return  # leaving the generator stops its cat-file
-        messages.put((index, False, part))  # type: ignore[attr-defined]
-    messages.put((index, True, ChunkResult()))  # type: ignore[attr-defined]
+            return  # leaving the generator stops its reader (a cat-file)
+        messages.put((index, False, batch))  # type: ignore[attr-defined]
+    messages.put((index, True, Batch()))  # type: ignore[attr-defined]
 
 
 def schedule(jobs: int) -> list[int]:
@@ -176,14 +115,14 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 class ChunkScanner:
-    """Scans an inventory inline or with a pool of workers, yielding results as they come.
+    """Scans a listing inline or with a pool of workers, yielding results as they come.
 
     Use as a context manager: leaving it stops any workers.
     """
 
     def __init__(
         self,
-        git: Git,
+        reader: Reader,
         factory: MatcherFactory,
         jobs: int,
         *,
@@ -191,7 +130,7 @@ class ChunkScanner:
         inline_bytes: int | None = None,
     ) -> None:
         """`local` builds the matcher used when scanning inline (default: `factory`)."""
-        self.git = git
+        self.reader = reader
         self.factory = factory
         self.local = local or factory
         self.jobs = jobs if jobs > 0 else available_cores()
@@ -210,7 +149,7 @@ class ChunkScanner:
     def close(self) -> None:
         if self._pool is not None:
             # after the scan nothing is running; on Ctrl-C or an error, queued stripes are
-            # dropped and running ones stop within PROGRESS_EVERY objects
+            # dropped and running ones stop within a batch (matching.PROGRESS_EVERY)
             if self._stop is not None:
                 self._stop.set()
             self._pool.shutdown(wait=False, cancel_futures=True)
@@ -231,19 +170,19 @@ class ChunkScanner:
                 max_workers=self.jobs,
                 mp_context=context,
                 initializer=_init_worker,
-                initargs=(self.git, self.factory, self._messages, self._stop),
+                initargs=(self.reader, self.factory, self._messages, self._stop),
             )
             for _ in range(self.jobs):
                 self._pool.submit(_ready)
         return self._pool
 
-    def run(self, inventory: Inventory) -> Iterator[ChunkResult]:
-        if self._pool is None and (self.jobs < 2 or inventory.bytes_total < self.inline_bytes):
-            yield from scan_objects(self.git, self.local(), inventory.to_read)
+    def run(self, listing: Listing) -> Iterator[Batch]:
+        if self._pool is None and (self.jobs < 2 or listing.bytes_total < self.inline_bytes):
+            yield from match_contents(self.reader.read(listing.to_read), self.local())
             return
-        yield from self._pooled(inventory.stripes(schedule(self.jobs)))
+        yield from self._pooled(listing.stripes(schedule(self.jobs)))
 
-    def _pooled(self, stripes: list[OidArray]) -> Iterator[ChunkResult]:
+    def _pooled(self, stripes: list[Part]) -> Iterator[Batch]:
         pool = self._start()
         messages = self._messages
         assert messages is not None

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.hooks.secrets import StagedScanOptions, scan_staged
+from scaffold.hooks.secrets import scan_staged
 from scaffold.hooks.secrets_cli import main
 from scaffold.scan.examples import expand
+from scaffold.scan.model import ScanOptions
 from tests.gitrepo import GitRepo, git
 from tests.hooks.helpers import github_token
 
@@ -86,7 +87,7 @@ def test_update_baseline_then_commit_passes(
     [entry] = baseline["results"][".secrets.baseline"]
     assert entry["type"] == "GitHub Token" and entry["is_secret"] is False
     assert run_hook(repo, monkeypatch) == 0
-    result = scan_staged(repo.path, StagedScanOptions(baseline=repo.path / ".secrets.baseline"))
+    result = scan_staged(repo.path, ScanOptions(baseline=repo.path / ".secrets.baseline"))
     assert result.findings == () and result.suppressed == 1
     # a second update adds nothing
     assert run_hook(repo, monkeypatch, "--update-baseline") == 0
@@ -169,7 +170,7 @@ def test_awkward_staged_content(
 
 def test_binary_content_is_scanned_without_error(repo: GitRepo) -> None:
     stage(repo, {"data.bin": b"\x00\xff\xfe" + github_token().encode() + b"\x00" * 10})
-    result = scan_staged(repo.path, StagedScanOptions())
+    result = scan_staged(repo.path, ScanOptions())
     assert [f.first.path for f in result.findings if f.first] == ["data.bin"]
 
 
@@ -184,8 +185,9 @@ def test_only_named_paths_when_pre_commit_passes_filenames(
 def test_same_blob_on_two_paths_reported_at_both(repo: GitRepo) -> None:
     content = f"T = '{github_token()}'\n"
     stage(repo, {"one.py": content, "two.py": content})
-    result = scan_staged(repo.path, StagedScanOptions())
-    assert sorted(f.first.path for f in result.findings if f.first) == ["one.py", "two.py"]
+    result = scan_staged(repo.path, ScanOptions())
+    # one finding for one secret, in every place it is staged
+    assert [sorted(p.path for p in f.provenance) for f in result.findings] == [["one.py", "two.py"]]
     assert result.stats.blobs_scanned == 1
 
 

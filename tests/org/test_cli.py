@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from scaffold.cli import scan as scan_cli
+from scaffold.cli.org import run_org, wants_org
 from scaffold.cli.report import add_arguments as add_report_arguments
 from scaffold.cli.report import run as run_report
+from scaffold.errors import EXIT_INCOMPLETE as EXIT_PARTIAL
 from scaffold.errors import guarded
-from scaffold.org.cli import EXIT_PARTIAL, run_org, wants_org
 from tests.org.fakehost import FakeHost, github_repo, serve
 from tests.org.repos import Org, build_org
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from scaffold.errors import RepositoryError
-from scaffold.scan.engine import ScanOptions, ScanProgress, scan_repository
+from scaffold.scan.engine import ScanProgress, scan_repository
 from scaffold.scan.examples import expand
-from scaffold.scan.model import Match, ScanResult
-from scaffold.scan.pool import Matcher
+from scaffold.scan.matching import Matcher
+from scaffold.scan.model import Match, ScanOptions, ScanResult
 from scaffold.scan.rules import RuleError
 from tests.gitrepo import GitRepo, git, git_env
 
@@ -76,8 +76,9 @@ def test_shallow_clone_scans_what_exists(repo: GitRepo, tmp_path: Path) -> None:
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone))
     result = scan(clone)
     assert secrets(result) == {new}
-    assert len(result.warnings) == 1
-    assert result.warnings[0].startswith(f"shallow clone: history before {repo.head()[:12]}")
+    assert not result.complete and not result.warnings  # what is not in the clone is a gap
+    assert len(result.gaps) == 1
+    assert result.gaps[0].startswith(f"shallow clone: history before {repo.head()[:12]}")
 
 
 def test_missing_object_is_skipped_and_the_rest_scanned(repo: GitRepo) -> None:
@@ -112,7 +113,7 @@ def test_huge_blob_is_skipped_and_listed(repo: GitRepo) -> None:
     result = scan(repo.path, max_blob_size=1024)
     assert secrets(result) == {small}
     assert [(s.path, s.reason, s.size) for s in result.skipped] == [
-        ("dump.sql", "larger than --max-blob-size", 5000 + len(f"T={big}\n"))
+        ("dump.sql", "larger than 1024 bytes", 5000 + len(f"T={big}\n"))
     ]
 
 
@@ -234,9 +235,10 @@ def test_corrupt_tree_stops_the_walk_with_a_warning(repo: GitRepo) -> None:
     tree.chmod(0o644)
     tree.write_bytes(b"garbage")
     result = scan(repo.path)
-    assert len(result.warnings) == 1
-    assert result.warnings[0].startswith("history walk stopped early (fatal: loose object")
-    assert result.warnings[0].endswith("is corrupt); scanned what was listed")
+    assert not result.complete
+    assert len(result.gaps) == 1
+    assert result.gaps[0].startswith("history walk stopped early (fatal: loose object")
+    assert result.gaps[0].endswith("is corrupt); scanned what was listed")
 
 
 def test_wrap_matcher_sees_every_object_inline(repo: GitRepo) -> None:
@@ -251,7 +253,11 @@ def test_wrap_matcher_sees_every_object_inline(repo: GitRepo) -> None:
             seen.append(len(data))
             return self.inner.scan(data)
 
-    result = scan_repository(repo.path, ScanOptions(jobs=2, wrap_matcher=Counting))
+    from scaffold.scan.engine import scan as scan_source
+    from scaffold.scan.sources.history import HistorySource
+
+    options = ScanOptions(jobs=2)
+    result = scan_source(HistorySource(repo.path, options), options, wrap_matcher=Counting)
     assert len(seen) == 3  # two blobs and one commit message, each once
     assert result.extra["pool"] == "no"
     assert secrets(result) == {token(20)}
@@ -260,20 +266,20 @@ def test_wrap_matcher_sees_every_object_inline(repo: GitRepo) -> None:
 def test_stripes_are_consecutive_balanced_by_bytes_and_cover_everything() -> None:
     from array import array
 
-    from scaffold.scan.blobs import Inventory, OidArray
+    from scaffold.scan.listing import Listing, OidArray
 
     ids = OidArray()
     for i in range(10):
         ids.append(f"{i:040x}".encode())
     sizes = array("Q", [1_000_000] * 2 + [1_000] * 8)  # two big objects, then small ones
-    stripes = Inventory(ids, 10, 0, 0, (), (), sizes).stripes(2)
-    listed = [s.hex(i) for s in stripes for i in range(len(s))]
+    stripes = Listing(ids, 10, 0, 0, (), (), sizes).stripes(2)
+    listed = [s.hex(i) for s in stripes if isinstance(s, OidArray) for i in range(len(s))]
     assert listed == [ids.hex(i) for i in range(10)], "in listing order, each id once"
     assert [len(s) for s in stripes] == [1, 9], "cut by bytes, not by count"
-    assert [len(s) for s in Inventory(ids, 10, 0, 0, (), ()).stripes(3)] == [3, 4, 3]
-    assert Inventory(OidArray(), 0, 0, 0, (), ()).stripes(4) == []
-    assert len(Inventory(ids, 10, 0, 0, (), ()).stripes(50)) == 10
-    weighted = Inventory(ids, 10, 0, 0, (), ()).stripes([2, 1, 1])
+    assert [len(s) for s in Listing(ids, 10, 0, 0, (), ()).stripes(3)] == [3, 4, 3]
+    assert Listing(OidArray(), 0, 0, 0, (), ()).stripes(4) == []
+    assert len(Listing(ids, 10, 0, 0, (), ()).stripes(50)) == 10
+    weighted = Listing(ids, 10, 0, 0, (), ()).stripes([2, 1, 1])
     assert [len(s) for s in weighted] == [5, 2, 3], "cut in proportion to the weights"
 
 
@@ -308,10 +314,12 @@ def test_a_detector_workers_cannot_build_is_reported_as_is(repo: GitRepo) -> Non
     from scaffold.scan.blobs import take_inventory
     from scaffold.scan.git import open_repository
     from scaffold.scan.pool import ChunkScanner
+    from scaffold.scan.sources.history import ObjectReader
 
     repo.commit("a", {"a.txt": "hello\n"})
     git, _info = open_repository(repo.path)
-    with git, ChunkScanner(git, broken_detector, 2, inline_bytes=0) as scanner:
+    reader = ObjectReader(git)
+    with git, ChunkScanner(reader, broken_detector, 2, inline_bytes=0) as scanner:
         inventory = take_inventory(git, include_unreachable=False, max_blob_size=1 << 20)
         with pytest.raises(RuleError, match="rule acme-key: cannot be compiled"):
             list(scanner.run(inventory))
@@ -323,14 +331,15 @@ def test_a_stopped_worker_leaves_its_stripe_without_finishing_it(
     import queue
     import threading
 
-    from scaffold.scan import pool
+    from scaffold.scan import matching, pool
     from scaffold.scan.blobs import take_inventory
     from scaffold.scan.engine import build_detector
     from scaffold.scan.git import open_repository
+    from scaffold.scan.sources.history import ObjectReader
 
     for i in range(4):
         repo.commit(f"c{i}", {f"f{i}.txt": f"line {i}\n"})
-    monkeypatch.setattr(pool, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(matching, "PROGRESS_EVERY", 1)
     git, _info = open_repository(repo.path)
     with git:
         oids = take_inventory(git, include_unreachable=False, max_blob_size=1 << 20).to_read
@@ -339,7 +348,12 @@ def test_a_stopped_worker_leaves_its_stripe_without_finishing_it(
         monkeypatch.setattr(
             pool,
             "_worker",
-            {"git": git, "matcher": build_detector((), "auto"), "messages": messages, "stop": stop},
+            {
+                "reader": ObjectReader(git),
+                "matcher": build_detector((), "auto"),
+                "messages": messages,
+                "stop": stop,
+            },
         )
         pool._scan_stripe_in_worker(0, oids)
         reports = [messages.get_nowait() for _ in range(messages.qsize())]
@@ -366,6 +380,7 @@ def test_the_two_filtered_walks_list_what_one_full_walk_lists(
 ) -> None:
     from scaffold.scan import blobs
     from scaffold.scan.git import open_repository
+    from scaffold.scan.listing import OidArray
 
     repo.commit("one", {"a.txt": "a\n", "d/b.txt": "b\n"})
     git(repo.path, "tag", "-a", "-m", "first", "v1")
@@ -385,6 +400,7 @@ def test_the_two_filtered_walks_list_what_one_full_walk_lists(
         with git_:
             found = blobs.take_inventory(git_, include_unreachable=False, max_blob_size=1 << 20)
         ids = found.to_read
+        assert isinstance(ids, OidArray)
         return {ids.hex(i).decode() for i in range(len(ids))}, found.blob_count, len(ids)
 
     filtered = inventory()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from scaffold.cli import main
-from scaffold.scan.engine import ScanOptions, scan_repository
+from scaffold.scan.engine import scan_repository
 from scaffold.scan.examples import expand
-from scaffold.scan.model import redact
+from scaffold.scan.model import ScanOptions, redact
 from tests.gitrepo import GitRepo, git
 
 HOOKS = (

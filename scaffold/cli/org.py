@@ -1,7 +1,7 @@
 """`scaffold scan` over many repositories: org flags, then run, filter and report.
 
-`scaffold/cli/scan.py` (the single-repository command) calls add_org_arguments() and hands the
-run to run_org() when more than one target, an organisation or a datastore is given.
+`scaffold/cli/scan.py` calls add_org_arguments() and hands the run to run_org() when more than
+one target, an organisation, a datastore or `--repositories` is given.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scaffold.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from scaffold.errors import EXIT_INCOMPLETE, UsageError, scan_exit_code
 from scaffold.scan.model import DEFAULT_MAX_BLOB_SIZE
 
 if TYPE_CHECKING:
@@ -24,12 +24,18 @@ if TYPE_CHECKING:
     from scaffold.org.targets import RepoTarget
     from scaffold.org.worker import RepoOutcome
 
-EXIT_PARTIAL = 4  # some repositories (or listings) failed: the report is incomplete
 _MANGLED_URL = re.compile(r"^(https?|ssh|git|file):/(?!/)")
 
 
 def add_org_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("several repositories and organisations")
+    group.add_argument(
+        "--repositories",
+        action="store_true",
+        help="the targets are directories holding repositories: scan the history of every "
+        "repository below them (without it, a directory that is not a repository is scanned "
+        "as plain files)",
+    )
     group.add_argument(
         "more_targets",
         nargs="*",
@@ -113,11 +119,10 @@ def _inside_work_tree(path: Path) -> bool:
 
 
 def wants_org(args: argparse.Namespace) -> bool:
-    """More than one target, an org flag, a datastore or shard, a URL, or a directory of repos."""
-    from scaffold.org.targets import is_repository, repositories_under
-
+    """More than one target, an org flag, a datastore or shard, a URL, or `--repositories`."""
     if (
         args.more_targets
+        or args.repositories
         or args.targets_file
         or args.github_org
         or args.github_user
@@ -128,15 +133,18 @@ def wants_org(args: argparse.Namespace) -> bool:
         or args.new_since
     ):
         return True
-    path = Path(args.path)
-    if _MANGLED_URL.match(str(path)) or _is_scp(str(path)):
-        return True
-    return (
-        path.is_dir()
-        and not is_repository(path)
-        and not _inside_work_tree(path)
-        and bool(repositories_under(path))
-    )
+    text = str(args.path)
+    return bool(_MANGLED_URL.match(text)) or _is_scp(text)
+
+
+def repositories_below(path: Path) -> int:
+    """How many repositories a directory that is not one holds (0 for a repository or a file,
+    or a directory inside a work tree)."""
+    from scaffold.org.targets import is_repository, repositories_under
+
+    if not path.is_dir() or is_repository(path) or _inside_work_tree(path):
+        return 0
+    return len(repositories_under(path))
 
 
 def _is_scp(text: str) -> bool:
@@ -261,10 +269,11 @@ def _progress(enabled: bool) -> Iterator[Callable[[RepoOutcome, int, int], None]
 
 def run_org(args: argparse.Namespace) -> int:
     from scaffold.org.filters import new_since, new_since_last_run, parse_date
-    from scaffold.org.output import ORG_FORMATS, check_output, write_report
+    from scaffold.org.output import check_output, write_report
     from scaffold.org.run import OrgOptions, scan_organisation
     from scaffold.org.shard import parse_shard
     from scaffold.org.targets import resolve
+    from scaffold.report import ORG_FORMATS
 
     if getattr(args, "show_secrets", False):
         raise UsageError(
@@ -292,7 +301,7 @@ def run_org(args: argparse.Namespace) -> int:
     targets += listed
     if not targets:
         if listing_failures:
-            return EXIT_PARTIAL
+            return EXIT_INCOMPLETE
         raise UsageError("nothing to scan: no repositories in the given targets")
     options = OrgOptions(
         datastore=args.datastore,
@@ -329,9 +338,8 @@ def run_org(args: argparse.Namespace) -> int:
     write_report(results, fmt, output, force=force, terminal=terminal)
     if fmt != "terminal":
         print(footer, file=sys.stderr)
-    if run.failed or listing_failures:
-        return EXIT_PARTIAL
-    return EXIT_FINDINGS if any(r.findings for r in results) else EXIT_OK
+    complete = not (run.failed or listing_failures) and all(r.complete for r in results)
+    return scan_exit_code(findings=any(r.findings for r in results), complete=complete)
 
 
 def _footer(run: OrgRun, seconds: float, findings: int) -> str:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import pytest
 
 from scaffold.errors import RepositoryError, UsageError
+from scaffold.scan.engine import scan
 from scaffold.scan.git import open_repository
-from scaffold.scan.model import SourceKind
-from scaffold.scan.ranges import RangeOptions, parse_range, scan_range, select_range
+from scaffold.scan.model import ScanOptions, SourceKind
+from scaffold.scan.sources.range import RangeSource, parse_range, select_range
 from tests.gitrepo import GitRepo, git
 from tests.hooks.helpers import github_token
 
 
 def _found(repo: GitRepo, base: str | None, tip: str) -> dict[str, set[str]]:
-    result = scan_range(repo.path, base, tip, RangeOptions(engine="python"))
+    options = ScanOptions(engine="python")
+    result = scan(RangeSource(repo.path, base, tip, options), options)
     found: dict[str, set[str]] = {}
     for f in result.findings:
         where = (
@@ -78,7 +80,7 @@ def test_parse_range() -> None:
 def test_unknown_ref_is_one_clear_error(repo: GitRepo) -> None:
     repo.commit("one", {"a": "1\n"})
     with pytest.raises(RepositoryError, match="fetch-depth: 0"):
-        scan_range(repo.path, "0" * 40, "HEAD", RangeOptions(engine="python"))
+        RangeSource(repo.path, "0" * 40, "HEAD", ScanOptions()).prepare()
 
 
 def test_cli_range_since_and_staged(

@@ -1,0 +1,166 @@
+"""The whole history of a repository: every blob, commit and annotated tag any ref reaches.
+
+Listing: one history walk names every blob with the commit that introduced it (origins.py);
+`rev-list` where that walk cannot be used (blobs.py). Reading: `cat-file`, one per worker
+stripe. Placing: provenance, refs and HEAD presence for the few objects that matched
+(provenance.py), never for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+from scaffold.scan.blobs import GitObject, read_objects, stored_bytes, take_inventory
+from scaffold.scan.git import (
+    Git,
+    display_name,
+    head_commit,
+    open_repository,
+    shallow_boundaries,
+)
+from scaffold.scan.listing import Listing, OidArray, Part
+from scaffold.scan.model import Provenance, ScanOptions, Skipped
+from scaffold.scan.origins import Origins, list_with_origins
+from scaffold.scan.provenance import (
+    commit_details,
+    commit_message,
+    gitlinks_at_head,
+    head_blobs,
+    introductions,
+    reachable_from_head,
+    refs_for_commits,
+    refs_pointing_at,
+)
+from scaffold.scan.sources import Content, Kind, Matched, Placement, Where
+
+
+class ObjectReader:
+    """Reads objects through the repository's locked-down git; picklable for workers.
+    Blobs are given `blob_kind` (staged blobs are blobs too, but a finding says staged)."""
+
+    def __init__(self, git: Git, blob_kind: str = Kind.BLOB) -> None:
+        self.git = git
+        self.blob_kind = blob_kind
+
+    def read(self, part: Part) -> Iterator[Content | Skipped]:
+        assert isinstance(part, OidArray)
+        for item in read_objects(self.git, part):
+            if not isinstance(item, GitObject):
+                yield item
+            elif item.kind == "blob":
+                yield Content(item.oid, self.blob_kind, item.data, len(item.data))
+            else:  # a commit's or an annotated tag's message
+                kind = Kind.COMMIT if item.kind == "commit" else Kind.TAG
+                yield Content(item.oid, kind, commit_message(item.data), len(item.data))
+
+
+class HistorySource:
+    """Every reachable object of the repository at `path` (see the module doc)."""
+
+    name = "history"
+
+    def __init__(self, path: Path, options: ScanOptions) -> None:
+        self.git, self.info = open_repository(path)  # "not a repository" beats any other error
+        self.label = display_name(self.info)
+        self.options = options
+        self.reader = ObjectReader(self.git)
+        self._origins: Origins | None = None
+        self._head: str | None = None
+
+    def size_hint(self) -> int:
+        return stored_bytes(self.git)
+
+    def close(self) -> None:
+        self.git.close()
+
+    def prepare(self) -> Listing:
+        git, options = self.git, self.options
+        self._head = head_commit(git)
+        gaps: list[str] = []
+        if self.info.shallow:
+            cut = ", ".join(c[:12] for c in shallow_boundaries(git)) or "unknown"
+            gaps.append(
+                f"shallow clone: history before {cut} is not in this clone and was not scanned "
+                "(run `git fetch --unshallow` to scan everything)"
+            )
+        listed = (
+            None if options.include_unreachable else list_with_origins(git, options.max_blob_size)
+        )
+        if listed is not None:
+            listing, self._origins = listed
+        else:
+            listing = take_inventory(
+                git,
+                include_unreachable=options.include_unreachable,
+                max_blob_size=options.max_blob_size,
+            )
+        gaps += listing.warnings  # the listing's own complaints: a walk that stopped early
+        warnings = []
+        if listing.commit_count == 0 and not options.include_unreachable:
+            warnings.append("empty repository: no commits to scan")
+        return Listing(
+            listing.to_read,
+            listing.blob_count,
+            listing.commit_count,
+            listing.bytes_total,
+            listing.skipped,
+            tuple(warnings),
+            listing.sizes,
+            gaps=tuple(gaps),
+        )
+
+    def place(self, matched: Sequence[Matched], skipped: Sequence[Skipped]) -> Placement:
+        git = self.git
+        blobs = {m.key for m in matched if m.kind == Kind.BLOB}
+        messages = {m.key for m in matched if m.kind != Kind.BLOB}
+        tags = {m.key for m in matched if m.kind == Kind.TAG}
+        # one walk names both the matched blobs and the skipped ones
+        wanted = blobs | {s.object_id for s in skipped if not s.path}
+        if self._origins is not None:
+            places = self._origins.introductions(git, wanted)
+        else:
+            places = introductions(git, wanted)
+        at_head = head_blobs(git) if blobs else frozenset()
+        commit_places = commit_details(git, messages)
+        introducing = sorted({p[0].commit for b, p in places.items() if b in blobs and p})
+        refs = refs_for_commits(git, sorted(set(introducing) | set(commit_places)))
+        with ThreadPoolExecutor(max_workers=4) as threads:  # git walks side by side
+            # an annotated tag lives in the refs that name it, not in every branch past it
+            refs.update({tag: refs_pointing_at(git, tag) for tag in tags})
+            ordered = sorted(messages)
+            from_head = dict(
+                zip(ordered, threads.map(partial(reachable_from_head, git), ordered), strict=True)
+            )
+        where: dict[str, Where] = {}
+        for blob in blobs:
+            found = tuple(places.get(blob, ()))
+            where[blob] = Where(
+                found, refs.get(found[0].commit, ()) if found else (), blob in at_head
+            )
+        for commit in messages:
+            place = commit_places.get(commit)
+            provenance: tuple[Provenance, ...] = (place,) if place else ()
+            where[commit] = Where(provenance, refs.get(commit, ()), from_head[commit])
+        warnings = []
+        if self._head is not None:
+            for link_path, commit in gitlinks_at_head(git):
+                warnings.append(
+                    f"submodule {link_path} (commit {commit[:12]}) not followed: "
+                    "scan that repository separately"
+                )
+        return Placement(where, _named(skipped, places), tuple(warnings))
+
+
+def _named(
+    skipped: Sequence[Skipped], introduced: dict[str, list[Provenance]]
+) -> tuple[Skipped, ...]:
+    """Skipped blobs with the path they had where they were introduced."""
+    named = []
+    for item in skipped:
+        first = introduced.get(item.object_id)
+        named.append(replace(item, path=first[0].path) if first and not item.path else item)
+    return tuple(named)
