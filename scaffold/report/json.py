@@ -37,6 +37,7 @@ def build(results: Sequence[ScanResult], *, show_secrets: bool = False) -> dict[
             "repositories": len(results),
             "findings": sum(len(result.findings) for result in results),
             "suppressed": sum(result.suppressed for result in results),
+            "complete": all(result.complete for result in results),
         },
         "repositories": repositories,
     }
@@ -47,6 +48,8 @@ def _repository(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
         "repository": result.repository,
         "findings": [_finding(f, show_secrets) for f in sorted_findings(result.findings)],
         "suppressed": result.suppressed,
+        "complete": result.complete,
+        "incomplete": list(result.gaps),
         "stats": _stats(result.stats),
         "skipped": [_skipped(item) for item in sorted(result.skipped, key=_skipped_key)],
         "warnings": list(result.warnings),
@@ -115,6 +118,7 @@ def _skipped(item: Skipped) -> dict[str, Any]:
     return {
         "object_id": item.object_id,
         "path": item.path,
+        "member": item.member,
         "size": item.size,
         "reason": item.reason,
     }

@@ -230,13 +230,18 @@ def _related_locations(finding: Finding) -> list[dict[str, Any]]:
 
 
 def _invocation(result: ScanResult) -> dict[str, Any]:
+    """A scan that could not read everything did not execute successfully (SARIF 3.20.14);
+    each gap is an error notification, each unread item a warning."""
     notes: list[dict[str, Any]] = [
-        {"level": "warning", "message": {"text": warning}} for warning in result.warnings
+        {"level": "error", "message": {"text": f"incomplete: {gap}"}} for gap in result.gaps
     ]
+    notes += [{"level": "warning", "message": {"text": warning}} for warning in result.warnings]
     for item in sorted(result.skipped, key=lambda s: (s.path, s.object_id, s.reason)):
-        place = f"{item.path} ({item.object_id})" if item.path else item.object_id
-        notes.append({"level": "note", "message": {"text": f"skipped {place}: {item.reason}"}})
-    return {"executionSuccessful": True, "toolExecutionNotifications": notes}
+        place = f"{item.place} ({item.object_id})" if item.path else item.place
+        notes.append(
+            {"level": "warning", "message": {"text": f"not scanned: {place}: {item.reason}"}}
+        )
+    return {"executionSuccessful": result.complete, "toolExecutionNotifications": notes}
 
 
 def _version_control(result: ScanResult) -> dict[str, str]:

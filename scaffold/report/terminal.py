@@ -171,10 +171,17 @@ def _render_summary(console: Console, result: ScanResult, findings: list[Finding
     )
     for warning in result.warnings:
         console.print(Text(f"warning: {warning}", style="yellow"))
+    if not result.complete:
+        console.print(
+            Text("Scan incomplete: part of what was asked for was not read", style="bold red")
+        )
+        for gap in result.gaps:
+            console.print(Text(f"  - {gap}"))
     if result.skipped:
-        console.print(Text(f"Skipped {_plural(len(result.skipped), 'object')}:", style="yellow"))
+        console.print(Text(f"Not scanned ({_plural(len(result.skipped), 'item')}):", "yellow"))
         for item in sorted(result.skipped, key=lambda s: (s.path, s.object_id, s.reason)):
-            place = f"{item.path} ({item.object_id[:12]})" if item.path else item.object_id[:12]
+            short = item.object_id[:12]
+            place = f"{item.place} ({short})" if item.path and short != item.path else short
             size = f", {item.size:,} bytes" if item.size else ""
             console.print(Text(f"  - {place}{size}: {item.reason}"))
 

@@ -78,7 +78,11 @@ def _expand(data: bytes, prefix: str, depth: int, budget: _Budget) -> Iterator[M
     kind = kind_of(data)
     opener = {"zip": _zip_members, "gzip": _gzip_members, "tar": _tar_members}[kind or "zip"]
     try:
-        for name, body in opener(data, budget):
+        for entry in opener(data, budget):
+            if isinstance(entry, Refused):
+                yield Refused(f"{prefix}{entry.path}", entry.reason)
+                continue
+            name, body = entry
             path = f"{prefix}{name}" if name else prefix.rstrip("!")  # a .gz holds one body
             if kind_of(body) is None:
                 yield Member(path, body)
@@ -87,9 +91,9 @@ def _expand(data: bytes, prefix: str, depth: int, budget: _Budget) -> Iterator[M
             else:
                 yield from _expand(body, f"{path}!", depth + 1, budget)
     except _Refusal as refusal:
-        yield Refused(prefix.rstrip("!") or "(archive)", str(refusal))
+        yield Refused(prefix.rstrip("!"), str(refusal))  # "": the archive itself
     except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, zlib.error, ValueError) as exc:
-        yield Refused(prefix.rstrip("!") or "(archive)", f"corrupt archive: {_why(exc)}")
+        yield Refused(prefix.rstrip("!"), f"corrupt archive: {_why(exc)}")
 
 
 def _why(exc: BaseException) -> str:
@@ -119,30 +123,31 @@ def _take(budget: _Budget, stream: _Readable, packed: int, name: str) -> bytes:
         budget.bytes -= len(block)
 
 
-def _zip_members(data: bytes, budget: _Budget) -> Iterator[tuple[str, bytes]]:
+_Entries = Iterator[tuple[str, bytes] | Refused]
+
+
+def _zip_members(data: bytes, budget: _Budget) -> _Entries:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for info in archive.infolist():
             if info.is_dir():
                 continue
             if info.flag_bits & 0x1:
-                raise _Refusal(f"encrypted member {info.filename}: cannot be read")
+                yield Refused(info.filename, "encrypted member: cannot be read without its key")
+                continue
             with archive.open(info) as member:
                 yield info.filename, _take(budget, member, info.compress_size, info.filename)
 
 
-def _gzip_members(data: bytes, budget: _Budget) -> Iterator[tuple[str, bytes]]:
+def _gzip_members(data: bytes, budget: _Budget) -> _Entries:
     with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
         body = _take(budget, stream, len(data), "(gzip)")
     if kind_of(body) == "tar":
-        yield from _tar_members(body, budget, inner=True)
+        yield from _tar_members(body, budget)  # a .tar.gz's members: a.tar.gz!dir/file
     else:
         yield "", body
 
 
-def _tar_members(
-    data: bytes, budget: _Budget, *, inner: bool = False
-) -> Iterator[tuple[str, bytes]]:
-    del inner  # a .tar.gz's members are named as the tar's: a.tar.gz!dir/file
+def _tar_members(data: bytes, budget: _Budget) -> _Entries:
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
         for info in archive:
             if not info.isfile():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scaffold.scan import filters
 from scaffold.scan.decoders import (
@@ -101,6 +101,7 @@ class _Hit:
     start: int  # where the finding is reported (the secret, or the encoded value holding it)
     end: int
     validation: Validation | None  # None: the rule's validator refuted it (e.g. a bad checksum)
+    allowed: bool = False  # an inline pragma accepts it: the findings stage leaves it out
 
 
 class Detector:
@@ -171,31 +172,31 @@ class Detector:
         free_form = rule.generic or rule.id.endswith("-url-password")
         if filters.is_templated(secret) or filters.is_placeholder(secret, free_form=free_form):
             return None
+        allowed = False
         if lines is not None:
             previous, line_start, line_end = lines.bounds(start)
-            if filters.allowlisted(data[line_start:line_end], data[previous:line_start]):
-                return None
+            allowed = filters.allowlisted(data[line_start:line_end], data[previous:line_start])
             if rule.generic:
                 prefix = data[max(line_start, start - LINE_WINDOW) : start]
                 if filters.generic_false_positive(secret, prefix.decode("utf-8", "replace")):
                     return None
         if rule.validator is None:
-            return _Hit(rule, secret, start, end, Validation.UNVERIFIED)
+            return _Hit(rule, secret, start, end, Validation.UNVERIFIED, allowed)
         # A refuted candidate is kept (validation None) so that a less telling rule cannot report
         # the same span: a token with a wrong checksum is not a secret under a generic rule either.
-        return _Hit(rule, secret, start, end, VALIDATORS[rule.validator](secret))
+        return _Hit(rule, secret, start, end, VALIDATORS[rule.validator](secret), allowed)
 
     def _manifest_hits(self, data: bytes, lines: _Lines, found: list[_Hit]) -> list[_Hit]:
         hits: list[_Hit] = []
         for value in kubernetes_secret_values(data):
             previous, line_start, line_end = lines.bounds(value.start)
-            if filters.allowlisted(data[line_start:line_end], data[previous:line_start]):
-                continue
+            allowed = filters.allowlisted(data[line_start:line_end], data[previous:line_start])
             if value.section == "data":
                 # Decoded secrets are reported at the encoded value: that is what the file holds.
                 inner = self._content_hits(value.decoded, None)
                 hits += [
-                    _Hit(h.rule, h.secret, value.start, value.end, h.validation) for h in inner
+                    _Hit(h.rule, h.secret, value.start, value.end, h.validation, allowed)
+                    for h in inner
                 ]
                 inner = [h for h in inner if h.validation is not None]
             else:
@@ -207,7 +208,7 @@ class Detector:
                     if h.start < value.end and value.start < h.end and not h.rule.generic
                 ]
             if not inner:
-                hits += self._flag_value(value)
+                hits += [replace(h, allowed=allowed) for h in self._flag_value(value)]
         return hits
 
     def _flag_value(self, value: EncodedValue) -> list[_Hit]:
@@ -245,7 +246,9 @@ class Detector:
         for (rule_id, start, end), hit in sorted(unique.items(), key=lambda kv: kv[0][1:]):
             line, column = lines.position(start)
             assert hit.validation is not None  # refuted hits were skipped above
-            matches.append(Match(rule_id, hit.secret, start, end, line, column, hit.validation))
+            matches.append(
+                Match(rule_id, hit.secret, start, end, line, column, hit.validation, hit.allowed)
+            )
         return sorted(matches, key=lambda m: (m.start, m.end, m.rule_id))
 
 

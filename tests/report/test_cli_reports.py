@@ -61,4 +61,9 @@ def test_baseline_written_by_scan_suppresses_everything_next_time(
     (repo.path / "known.baseline").write_text(baseline, encoding="utf-8")
     code, second = _scan(repo, "--format", "json", "--baseline", str(repo.path / "known.baseline"))
     assert code == 0
-    assert json.loads(second)["summary"] == {"repositories": 1, "findings": 0, "suppressed": found}
+    assert json.loads(second)["summary"] == {
+        "repositories": 1,
+        "findings": 0,
+        "suppressed": found,
+        "complete": True,
+    }

@@ -41,7 +41,12 @@ def test_report_is_valid(validator: jsonschema.Draft202012Validator, show_secret
 def test_empty_report_is_valid(validator: jsonschema.Draft202012Validator) -> None:
     document = _report(results=[])
     validator.validate(document)
-    assert document["summary"] == {"repositories": 0, "findings": 0, "suppressed": 0}
+    assert document["summary"] == {
+        "repositories": 0,
+        "findings": 0,
+        "suppressed": 0,
+        "complete": True,
+    }
 
 
 def test_schema_rejects_what_it_must(validator: jsonschema.Draft202012Validator) -> None:
@@ -78,7 +83,13 @@ def test_finding_fields(tokens: Tokens) -> None:
     message = next(f for f in api["findings"] if f["source"] == "commit-message")
     assert message["path"] is None and message["object_id"] == "3" * 40
     assert api["suppressed"] == 2 and len(api["skipped"]) == 2 and api["warnings"]
-    assert document["summary"] == {"repositories": 2, "findings": 4, "suppressed": 2}
+    assert document["summary"] == {
+        "repositories": 2,
+        "findings": 4,
+        "suppressed": 2,
+        "complete": False,
+    }
+    assert api["complete"] is False and api["incomplete"] == []  # the skipped items say why
 
 
 def test_staged_finding(validator: jsonschema.Draft202012Validator) -> None:

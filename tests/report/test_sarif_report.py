@@ -103,7 +103,9 @@ def test_results_carry_fingerprint_commit_and_place(tokens: Tokens) -> None:
         {"repositoryUri": "https://example.com/acme/api.git", "revisionId": "3" * 40}
     ]
     notes = run["invocations"][0]["toolExecutionNotifications"]
-    assert [note["level"] for note in notes] == ["warning", "note", "note"]
+    # content not read makes the scan unsuccessful, each item a warning (SARIF 3.20.14)
+    assert run["invocations"][0]["executionSuccessful"] is False
+    assert [note["level"] for note in notes] == ["warning", "warning", "warning"]
 
 
 def test_messages_hold_no_secret_not_even_a_preview(tokens: Tokens) -> None:

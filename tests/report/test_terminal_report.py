@@ -74,7 +74,8 @@ def test_summary_counts_and_lists_what_was_not_scanned() -> None:
     assert "4 findings in 3 files and 1 commit message, 2 suppressed" in text
     assert "Scanned 1,234 blobs (56.8 MB) from 321 commits in 4.50 s" in text
     assert "warning: shallow clone: history before 1111111 not scanned" in text
-    assert "Skipped 2 objects:" in text
+    assert "Scan incomplete: part of what was asked for was not read" in text
+    assert "Not scanned (2 items):" in text
     assert "assets/video.mp4 (dddddddddddd), 31,457,280 bytes: larger than max" in text
     assert "Total: 4 findings in 2 repositories, 2 suppressed" in text
 

@@ -58,7 +58,7 @@ def test_negative_example_yields_nothing(rule: Rule, example: str) -> None:
     for seed in SEEDS:
         text, _ = split_example(expand(example, seed))
         found = [m for m in DETECTOR.scan(text.encode()) if m.rule_id == rule.id]
-        assert found == [], f"seed {seed}: {text!r}"
+        assert [m for m in found if not m.allowed] == [], f"seed {seed}: {text!r}"
 
 
 def test_there_are_at_least_150_rules_with_unique_ids() -> None:
