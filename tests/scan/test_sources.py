@@ -7,6 +7,7 @@ import io
 import json
 import tarfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def identity(finding: Finding) -> tuple[str, str, int, int, str]:
 
 def test_every_registered_source_loads() -> None:
     for name in SOURCES:
-        assert source_class(name).name == name
+        assert getattr(source_class(name), "name", None) == name
 
 
 def test_the_same_content_gives_the_same_finding_through_every_source(
@@ -104,7 +105,7 @@ def test_a_plain_directory_scan_finds_what_the_git_scan_of_the_same_tree_finds(
     on_disk = scan(DirectorySource(plain, OPTIONS), OPTIONS)
     blob_findings = [f for f in in_git.findings if f.source.value == "blob"]
 
-    def places(result: list[Finding]) -> set[tuple[str, str, int]]:
+    def places(result: Sequence[Finding]) -> set[tuple[str, str, int]]:
         return {(f.fingerprint, p.path, f.match.line) for f in result for p in f.provenance}
 
     assert places(on_disk.findings) == places(blob_findings)
