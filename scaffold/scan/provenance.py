@@ -49,7 +49,8 @@ def nul_fields(blocks: Iterable[bytes]) -> Iterator[bytes]:
 
 def written_blobs(fields: Iterator[bytes]) -> Iterator[tuple[bytes, bytes, bytes]]:
     """(commit, blob, path) for every blob a commit writes, in the order git shows them, from
-    `--raw -z` output with `HEADER_FORMAT` headers."""
+    `--raw -z` output with `HEADER_FORMAT` headers. A merge's combined entry (`-c`: one colon
+    per parent, a mode and an id per parent, then the result's) yields the result."""
     commit = b""
     for field in fields:
         if field.startswith(_HEADER):
@@ -59,11 +60,12 @@ def written_blobs(fields: Iterator[bytes]) -> Iterator[tuple[bytes, bytes, bytes
         if not raw.startswith(b":"):
             continue
         path = next(fields, b"")
-        meta = raw.split(b" ")
-        if len(meta) < 5 or not commit:
+        parents = len(raw) - len(raw.lstrip(b":"))
+        meta = raw[parents:].split(b" ")
+        if len(meta) != 2 * parents + 3 or not commit:
             continue
-        blob = meta[3]
-        if meta[1] == _GITLINK or not blob.strip(b"0"):
+        mode, blob = meta[parents], meta[2 * parents + 1]
+        if mode == _GITLINK or not blob.strip(b"0"):
             continue  # a submodule, or a deletion: nothing written
         yield commit, blob, path
 
@@ -98,7 +100,12 @@ def with_details(
 RAW_DIFF = (
     "--raw",
     "--no-abbrev",
-    "-m",  # a merge's own changes appear only in its diffs against its parents
+    # A merge's own changes (a conflict resolution, an evil merge) appear only in its diffs
+    # against its parents. The combined diff (-c) shows exactly the paths where the merge
+    # differs from every parent, which git finds without walking what the merge brought in
+    # from each side: on git/git 9 s of one core for the whole log, against 29 s with -m
+    # (1.1 GB of output). A blob equal to some parent's is written in that parent's history.
+    "-c",
     "--root",  # a root commit (or a shallow clone's boundary) writes every blob it holds;
     # log.showRoot=false would hide them
     "--no-renames",

@@ -11,6 +11,7 @@ import pytest
 
 from scaffold.errors import RepositoryError
 from scaffold.scan.engine import ScanProgress, scan_repository
+from scaffold.scan.engine import scan as scan_source
 from scaffold.scan.examples import expand
 from scaffold.scan.matching import Matcher
 from scaffold.scan.model import Match, ScanOptions, ScanResult
@@ -406,9 +407,38 @@ def test_the_two_filtered_walks_list_what_one_full_walk_lists(
     filtered = inventory()
     from scaffold.scan.origins import list_with_origins
 
-    with open_repository(repo.path)[0] as locked:  # refs naming a blob: the walk would miss it
-        assert list_with_origins(locked, 1 << 20) is None
+    with open_repository(repo.path)[0] as locked:  # refs naming a blob or a tree: walked too
+        walked = list_with_origins(locked, 1 << 20)
+    assert walked is not None
+    by_history = walked[0].to_read
+    assert isinstance(by_history, OidArray)
+    assert {by_history.hex(i).decode() for i in range(len(by_history))} == expected
     monkeypatch.setattr(blobs, "git_version", lambda: (2, 31))  # before object:type filters
     assert filtered == inventory()
     assert filtered[0] == expected and filtered[2] == len(expected)  # each object once
     assert {loose, raw} <= filtered[0] and filtered[1] == 5
+
+
+def test_secrets_behind_refs_to_blobs_and_trees_are_found_on_the_fast_path(
+    repo: GitRepo,
+) -> None:
+    from scaffold.scan.sources.history import HistorySource
+
+    in_blob, in_tree = token(41), token(42)
+    repo.commit("one", {"a.txt": "a\n"})
+    raw = stored(repo, f"T={in_blob}\n".encode())
+    git(repo.path, "tag", "-a", "-m", "a key", "key-tag", raw)  # like git/git's junio-gpg-pub
+    other = GitRepo.init(repo.path.parent / "other")
+    other.commit("tree", {"conf/app.env": f"T={in_tree}\n"})
+    git(repo.path, "fetch", "-q", str(other.path), "main:refs/heads/tmp")
+    git(repo.path, "update-ref", "refs/trees/conf", "refs/heads/tmp^{tree}")
+    git(repo.path, "update-ref", "-d", "refs/heads/tmp")
+    source = HistorySource(repo.path, ScanOptions(jobs=1))
+    result = scan_source(source, ScanOptions(jobs=1))
+    assert source._origins is not None, "the history walk, not the rev-list fallback"
+    found = {f.match.secret: (f.refs, [p.path for p in f.provenance]) for f in result.findings}
+    assert found == {
+        in_blob: (("refs/tags/key-tag",), [""]),
+        in_tree: (("refs/trees/conf",), ["conf/app.env"]),
+    }
+    assert result.complete

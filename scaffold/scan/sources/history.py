@@ -126,7 +126,9 @@ class HistorySource:
             places = introductions(git, wanted)
         at_head = head_blobs(git) if blobs else frozenset()
         commit_places = commit_details(git, messages)
-        introducing = sorted({p[0].commit for b, p in places.items() if b in blobs and p})
+        introducing = sorted(
+            {p[0].commit for b, p in places.items() if b in blobs and p and p[0].commit}
+        )
         refs = refs_for_commits(git, sorted(set(introducing) | set(commit_places)))
         with ThreadPoolExecutor(max_workers=4) as threads:  # git walks side by side
             # an annotated tag lives in the refs that name it, not in every branch past it
@@ -136,11 +138,13 @@ class HistorySource:
                 zip(ordered, threads.map(partial(reachable_from_head, git), ordered), strict=True)
             )
         where: dict[str, Where] = {}
+        only_from = self._origins.ref_only if self._origins is not None else {}
         for blob in blobs:
             found = tuple(places.get(blob, ()))
-            where[blob] = Where(
-                found, refs.get(found[0].commit, ()) if found else (), blob in at_head
-            )
+            held = refs.get(found[0].commit, ()) if found and found[0].commit else ()
+            if blob in only_from:  # behind a ref to a tree or a blob, in no commit
+                held = (only_from[blob][0],)
+            where[blob] = Where(found, held, blob in at_head)
         for commit in messages:
             place = commit_places.get(commit)
             provenance: tuple[Provenance, ...] = (place,) if place else ()
