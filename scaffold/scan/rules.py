@@ -34,6 +34,7 @@ RULE_KEYS = frozenset(
         "negatives",
         "scope",
         "multiline",
+        "verify",
     }
 )
 # What a rule's pattern is run on: file content, or values a decoder pulled out of a manifest.
@@ -76,6 +77,7 @@ class Rule:
     # Single-line rules run only on lines holding one of their keywords; multiline rules (PEM
     # blocks, pretty-printed JSON) run on the whole content.
     multiline: bool = False
+    verify: str = ""  # the `[rules.verify]` table as canonical JSON (scaffold/verify/spec.py)
 
     def info(self) -> RuleInfo:
         return RuleInfo(
@@ -233,6 +235,14 @@ def _rule(raw: Any, defaults: dict[str, Any], source: str, index: int) -> Rule:
         raise RuleError(f"{where}: multiline must be true or false")
     if any("\n" in k or "\r" in k for k in keywords):
         raise RuleError(f"{where}: keywords cannot contain line breaks")
+    verify = ""
+    if "verify" in raw:
+        from scaffold.verify.spec import SpecError, canonical
+
+        try:
+            verify = canonical(raw["verify"])
+        except SpecError as exc:
+            raise RuleError(f"{where}: {exc}") from None
     description = raw.get("description", "")
     remediation = raw.get("remediation", defaults.get("remediation", ""))
     if not isinstance(description, str) or not isinstance(remediation, str):
@@ -254,6 +264,7 @@ def _rule(raw: Any, defaults: dict[str, Any], source: str, index: int) -> Rule:
         source=source,
         scope=scope,
         multiline=multiline,
+        verify=verify,
     )
 
 

@@ -1,0 +1,1 @@
+"""After a leak: rotation runbooks, the history purge and the incident note."""

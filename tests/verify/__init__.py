@@ -1,0 +1,1 @@
+"""Tests of `scan --verify` against providers played on loopback."""
