@@ -14,6 +14,10 @@ EXIT_INTERNAL = 3  # a bug in scaffold
 # part of the history (an object, a repository, an archive) was not read. Never 0 or 1, so CI
 # cannot pass on a scan that stopped early.
 EXIT_INCOMPLETE = 4
+# purge: a safety precondition does not hold (dirty tree, live secret); nothing was changed
+EXIT_REFUSED = 5
+# purge rewrote history but a check afterwards failed: restore from the bundle it names
+EXIT_CHECK_FAILED = 6
 EXIT_INTERRUPTED = 130  # Ctrl-C
 
 

@@ -25,6 +25,7 @@ class Command(Protocol):
 # name -> module; modules import their heavy dependencies inside run() so --help stays fast.
 COMMANDS: dict[str, str] = {
     "new": "scaffold.cli.new",
+    "purge": "scaffold.cli.purge",
     "report": "scaffold.cli.report",
     "scan": "scaffold.cli.scan",
     "update": "scaffold.cli.update",

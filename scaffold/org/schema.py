@@ -9,7 +9,7 @@ from scaffold.errors import ScaffoldError
 
 # 'SCAF': marks a file as a scaffold datastore so we never adopt someone else's database.
 APPLICATION_ID = 0x53434146
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _V1 = """
 CREATE TABLE runs(
@@ -77,8 +77,27 @@ CREATE TABLE findings(
 ) WITHOUT ROWID;
 """
 
+# `scan --verify` answers and what was done about a leak (scaffold/remedy/records.py): one row
+# per fingerprint and per action, never the secret.
+_V2 = """
+CREATE TABLE verifications(
+  fingerprint TEXT PRIMARY KEY,
+  rule TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  checked_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE remedies(
+  id INTEGER PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  action TEXT NOT NULL,
+  at TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT ''
+);
+"""
+
 # version -> how to bring a datastore of that version to the next one
-MIGRATIONS: dict[int, str] = {0: _V1}
+MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2}
 
 
 class StoreError(ScaffoldError):

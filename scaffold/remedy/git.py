@@ -128,10 +128,10 @@ class ObjectReader:
             env=self._env,
             check=False,
         )
-        return _parse_batch(proc.stdout)
+        return parse_batch(proc.stdout)
 
 
-def _parse_batch(data: bytes) -> dict[str, bytes]:
+def parse_batch(data: bytes) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
     position = 0
     while position < len(data):

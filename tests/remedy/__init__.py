@@ -1,0 +1,1 @@
+"""Tests of rotate, purge and the incident note."""
