@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "new": "scaffold.cli.new",
     "purge": "scaffold.cli.purge",
     "report": "scaffold.cli.report",
+    "rotate": "scaffold.cli.rotate",
     "scan": "scaffold.cli.scan",
     "update": "scaffold.cli.update",
 }

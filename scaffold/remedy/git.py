@@ -13,8 +13,12 @@ import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scaffold.errors import RepositoryError
+
+if TYPE_CHECKING:
+    from scaffold.scan.git import LockedGit
 
 # What nothing in a purge may start: an editor, a pager, an fsmonitor, a colour code.
 _INTERACTIVE_CONFIG: tuple[tuple[str, str], ...] = (
@@ -104,31 +108,52 @@ def object_reader(path: Path) -> Iterator[ObjectReader]:
 
     git, _info = open_repository(path)
     try:
-        yield ObjectReader(git.argv, git.env)
+        yield ObjectReader(git)
     finally:
         git.close()
 
 
 class ObjectReader:
-    """`git cat-file --batch` answers for a set of object ids, in one process."""
+    """Plumbing reads of one repository: objects by id, a path at HEAD, names grepped at HEAD."""
 
-    def __init__(self, argv: object, env: dict[str, str]) -> None:
-        self._argv = argv
-        self._env = env
+    def __init__(self, git: LockedGit) -> None:
+        self._git = git
 
     def read(self, oids: Iterable[str]) -> dict[str, bytes]:
         wanted = sorted(set(oids))
         if not wanted:
             return {}
-        argv: Sequence[str] = self._argv("cat-file", "--batch")  # type: ignore[operator]
-        proc = subprocess.run(
-            list(argv),
-            input="".join(f"{oid}\n" for oid in wanted).encode(),
-            capture_output=True,
-            env=self._env,
-            check=False,
+        return parse_batch(
+            self._run("cat-file", "--batch", input="".join(f"{o}\n" for o in wanted))
         )
-        return parse_batch(proc.stdout)
+
+    def read_path(self, path: str) -> bytes | None:
+        """A file's content at HEAD, or None."""
+        proc = self._git.run("cat-file", "blob", f"HEAD:{path}", check=False)
+        return proc.stdout if proc.returncode == 0 else None
+
+    def _run(self, *args: str, input: str) -> bytes:
+        proc = subprocess.run(
+            self._git.argv(*args), input=input.encode(), capture_output=True, env=self._git.env,
+            check=False,
+        )  # fmt: skip
+        return proc.stdout
+
+    def grep_head(self, names: Sequence[str]) -> tuple[str, ...]:
+        """Files at HEAD naming any of `names` as a whole word (no work tree needed)."""
+        patterns: list[str] = []
+        for name in names:
+            patterns += ["-e", name]
+        proc = self._git.run(
+            "grep", "-l", "-I", "-w", "-F", "--full-name", *patterns, "HEAD", "--", check=False
+        )
+        return tuple(
+            sorted(
+                line.split(":", 1)[1]
+                for line in proc.stdout.decode("utf-8", "replace").splitlines()
+                if ":" in line
+            )
+        )
 
 
 def parse_batch(data: bytes) -> dict[str, bytes]:
