@@ -18,6 +18,7 @@ EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
 OTHER_PROGRAMS = {
     "gitexec.py": "git itself",
     "new/postgen.py": "pre-commit install",
+    "remedy/filterrepo.py": "git-filter-repo (purge's history rewrite)",
 }
 
 

@@ -36,7 +36,7 @@ class FilterRepo:
             cwd=cwd,
             input=b"",
             capture_output=True,
-            env=user_environment(),
+            env=user_environment(cwd),
             check=False,
         )
 
@@ -70,7 +70,11 @@ def find_filter_repo(module: str = "git_filter_repo") -> FilterRepo:
             "pip install 'git-filter-repo>=" + wanted + "'"
         )
     helped = subprocess.run(
-        [program, "-h"], input=b"", capture_output=True, env=user_environment(), check=False
+        [program, "-h"],
+        input=b"",
+        capture_output=True,
+        env=user_environment(Path.cwd()),
+        check=False,
     )
     if _SDR_FLAG.encode() not in helped.stdout + helped.stderr:
         raise UsageError(

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scaffold.remedy.git import UserGit, parse_batch
+from scaffold.remedy.git import Git, parse_batch
 
 BINARY_PROBE = 8192  # git-filter-repo leaves blobs with a NUL in their first 8 KiB untouched
 CHUNK = 2000  # blobs read per cat-file call
@@ -53,17 +53,17 @@ class Commit:
     changes: frozenset[tuple[bytes, ...]]  # raw diff entries against each parent
 
 
-def refs(git: UserGit) -> dict[str, str]:
+def refs(git: Git) -> dict[str, str]:
     out = git.output("for-each-ref", "--format=%(refname)%00%(objectname)")
     pairs = (line.split(b"\0", 1) for line in out.splitlines() if line)
     return {name.decode("utf-8", "surrogateescape"): oid.decode() for name, oid in pairs}
 
 
-def commit_count(git: UserGit) -> int:
+def commit_count(git: Git) -> int:
     return int(git.text("rev-list", "--all", "--count") or 0)
 
 
-def reachable_blobs(git: UserGit) -> frozenset[str]:
+def reachable_blobs(git: Git) -> frozenset[str]:
     """Every blob any ref reaches (the type filter still lists commits and tags: drop them)."""
     out = git.output(
         "rev-list", "--all", "--objects", "--filter=object:type=blob", "--no-object-names"
@@ -86,7 +86,7 @@ def blob_id(data: bytes, object_format: str) -> str:
 
 
 def expected_blobs(
-    git: UserGit, replacements: Sequence[Replacement], object_format: str = "sha1"
+    git: Git, replacements: Sequence[Replacement], object_format: str = "sha1"
 ) -> BlobPlan:
     before = reachable_blobs(git)
     mapping: dict[str, str] = {}
@@ -108,7 +108,7 @@ def expected_blobs(
     return BlobPlan(before, mapping, binary, frozenset(found))
 
 
-def commits(git: UserGit) -> dict[str, Commit]:
+def commits(git: Git) -> dict[str, Commit]:
     out = git.output(
         "log", "--all", "--no-renames", "--raw", "-m", "--no-abbrev", "--date=raw",
         f"--format={_FORMAT}",

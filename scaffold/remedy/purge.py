@@ -16,7 +16,7 @@ from pathlib import Path
 
 from scaffold.errors import EXIT_CHECK_FAILED, EXIT_REFUSED, ScaffoldError, UsageError
 from scaffold.remedy import history
-from scaffold.remedy.git import UserGit
+from scaffold.remedy.git import Git, lines, user_git
 from scaffold.remedy.history import Replacement
 from scaffold.scan.model import Finding, Liveness, Verification
 
@@ -95,7 +95,7 @@ def plan_purge(path: Path, options: PurgeOptions) -> PurgePlan:
     if not options.fingerprints and not options.all_findings:
         raise UsageError("name the secrets to purge: --fingerprint FP (repeat) or --all-findings")
     root, git_dir = _repository(path)
-    git = UserGit(root)
+    git = user_git(root)
     _clean_state(git, git_dir)
     find_filter_repo()
     findings = _scan(root)
@@ -141,7 +141,7 @@ def plan_purge(path: Path, options: PurgeOptions) -> PurgePlan:
 def _repository(path: Path) -> tuple[Path, Path]:
     if not path.is_dir():
         raise UsageError(f"{path}: not a directory")
-    git = UserGit(path)
+    git = user_git(path)
     probe = git.run("rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
     lines = probe.stdout.decode("utf-8", "surrogateescape").splitlines()
     if probe.returncode != 0 or len(lines) != 2:
@@ -155,13 +155,13 @@ def _repository(path: Path) -> tuple[Path, Path]:
     return root, Path(lines[1])
 
 
-def _clean_state(git: UserGit, git_dir: Path) -> None:
+def _clean_state(git: Git, git_dir: Path) -> None:
     if git.text("rev-parse", "--is-shallow-repository") == "true":
         raise PurgeRefused(
             "shallow clone: the history before its cut is not here, so purge cannot reach it "
             "(run `git fetch --unshallow` first)"
         )
-    dirty = git.lines("status", "--porcelain", "--untracked-files=no")
+    dirty = lines(git, "status", "--porcelain", "--untracked-files=no")
     if dirty:
         raise PurgeRefused(
             f"the work tree has {len(dirty)} uncommitted change(s): commit or stash them first"
@@ -177,7 +177,7 @@ def _clean_state(git: UserGit, git_dir: Path) -> None:
             raise PurgeRefused(f"{what} is in progress: finish or abort it first")
     worktrees = [
         line
-        for line in git.lines("worktree", "list", "--porcelain")
+        for line in lines(git, "worktree", "list", "--porcelain")
         if line.startswith("worktree ")
     ]
     if len(worktrees) > 1:
@@ -273,7 +273,7 @@ def _targets(chosen: Sequence[Finding], answers: dict[str, Verification]) -> lis
     return targets
 
 
-def _limits(git: UserGit, root: Path) -> list[str]:
+def _limits(git: Git, root: Path) -> list[str]:
     """What a rewrite of this repository cannot reach."""
     limits = []
     tree = git.output("ls-tree", "-r", "-z", "--full-tree", "HEAD") if _has_head(git) else b""
@@ -302,7 +302,7 @@ def _limits(git: UserGit, root: Path) -> list[str]:
     return limits
 
 
-def _has_head(git: UserGit) -> bool:
+def _has_head(git: Git) -> bool:
     return git.run("rev-parse", "--verify", "-q", "HEAD", check=False).returncode == 0
 
 
@@ -322,7 +322,7 @@ def _replaceable(targets: Sequence[Target], plan: history.BlobPlan) -> None:
             )
 
 
-def _signed_tags(git: UserGit) -> tuple[str, ...]:
+def _signed_tags(git: Git) -> tuple[str, ...]:
     out = git.output(
         "for-each-ref",
         "refs/tags",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from scaffold.remedy import history
 from scaffold.remedy.filterrepo import find_filter_repo, replacements_file
-from scaffold.remedy.git import UserGit, first_line
+from scaffold.remedy.git import Git, first_line, lines, user_git
 from scaffold.remedy.purge import SHORT, PurgeCheckFailed, PurgeOptions, PurgePlan, PurgeRefused
 
 # Never prune: a commit that only touched a secret stays, so the commit count cannot change.
@@ -45,7 +45,7 @@ def restore_hint(root: Path, bundle: Path) -> str:
 
 
 def run_purge(plan: PurgePlan, options: PurgeOptions) -> PurgeResult:
-    git = UserGit(plan.root)
+    git = user_git(plan.root)
     tool = find_filter_repo()
     bundle = _backup(git, plan, options)
     refs_before = _peeled(git)
@@ -79,14 +79,14 @@ def run_purge(plan: PurgePlan, options: PurgeOptions) -> PurgeResult:
         migrated=migrated,
         commits=count_before,
         first_changed=_first_changed(plan.git_dir),
-        remotes=tuple(git.lines("remote")),
+        remotes=tuple(lines(git, "remote")),
         baseline_removed=baseline_removed,
         datastore_removed=removed,
         datastore=datastore,
     )
 
 
-def _backup(git: UserGit, plan: PurgePlan, options: PurgeOptions) -> Path:
+def _backup(git: Git, plan: PurgePlan, options: PurgeOptions) -> Path:
     from scaffold.remedy.purge import backup_path
 
     bundle = backup_path(plan.root, options.backup).absolute()
@@ -99,7 +99,7 @@ def _backup(git: UserGit, plan: PurgePlan, options: PurgeOptions) -> Path:
     return bundle
 
 
-def _peeled(git: UserGit) -> dict[str, str]:
+def _peeled(git: Git) -> dict[str, str]:
     """ref -> the commit it names (an annotated tag: its target)."""
     out = git.output("for-each-ref", "--format=%(refname)%00%(objectname)%00%(*objectname)")
     peeled = {}
@@ -110,7 +110,7 @@ def _peeled(git: UserGit) -> dict[str, str]:
 
 
 def _prove(
-    git: UserGit,
+    git: Git,
     plan: PurgePlan,
     refs_before: dict[str, str],
     count_before: int,
