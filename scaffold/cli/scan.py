@@ -142,6 +142,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from scaffold.cli.org import add_org_arguments  # several targets, organisations, datastore
 
     add_org_arguments(parser)
+    from scaffold.verify.cli import add_verify_arguments  # --verify: opt-in provider checks
+
+    add_verify_arguments(parser)
 
 
 def options_from(args: argparse.Namespace, baseline: Path | None) -> ScanOptions:
@@ -214,6 +217,9 @@ def run(args: argparse.Namespace) -> int:
     show_progress = not args.no_progress and sys.stderr.isatty()
     with _progress(show_progress) as progress:
         result = scan(source, options, progress=progress)
+    from scaffold.verify.cli import verify_result
+
+    result = verify_result(result, args, args.path)
     if args.format != "terminal" or output is not None:
         _warn(result)
     reporter = REPORTERS[args.format]

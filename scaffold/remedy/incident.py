@@ -41,7 +41,9 @@ def incident_note(
         f"| Severity | {TODO} |",
         "",
     ]
-    for fingerprint, group in sorted(groups.items(), key=lambda item: _introduced(item[1])):
+    for fingerprint, group in sorted(
+        groups.items(), key=lambda item: (_introduced(item[1]), item[0])
+    ):
         lines += _secret_section(
             fingerprint, group, answers.get(fingerprint), done.get(fingerprint, ())
         )
@@ -71,9 +73,19 @@ def _secret_section(
     verification: Verification | None,
     remedies: Sequence[Remedy],
 ) -> list[str]:
-    first = min(group, key=lambda f: f.first.date if f.first and f.first.date else "~")
+    first = min(
+        group,
+        key=lambda f: (
+            f.first.date if f.first and f.first.date else "~",
+            f.object_id,
+            f.match.start,
+        ),
+    )
     rule = first.rule
-    places = sorted({p.path for f in group for p in f.provenance if p.path})
+    from scaffold.report.common import scrub
+
+    secret = first.match.secret
+    places = sorted({scrub(p.path, secret) for f in group for p in f.provenance if p.path})
     messages = sorted({f.object_id[:12] for f in group if str(f.source) == "commit-message"})
     refs = sorted({ref for f in group for ref in f.refs})
     where = ", ".join(f"`{p}`" for p in places)

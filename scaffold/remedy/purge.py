@@ -61,7 +61,12 @@ class Target:
 
     @property
     def paths(self) -> tuple[str, ...]:
-        return tuple(sorted({p.path for f in self.findings for p in f.provenance if p.path}))
+        from scaffold.report.common import scrub
+
+        secret = self.replacement.secret.decode()
+        return tuple(
+            sorted({scrub(p.path, secret) for f in self.findings for p in f.provenance if p.path})
+        )
 
     @property
     def messages(self) -> int:

@@ -16,6 +16,7 @@ from scaffold.errors import UsageError
 from scaffold.remedy.records import Remedy
 from scaffold.remedy.runbook import Runbook, fill
 from scaffold.remedy.usage import Usage
+from scaffold.report.common import scrub
 from scaffold.scan.model import Finding, Liveness, SourceKind, Verification, redact
 
 _ARN = re.compile(r"arn:aws:iam::(\d{12}):user/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)")
@@ -137,7 +138,14 @@ def usage_steps(rotation: Rotation) -> list[str]:
     usage = rotation.usage
     steps = []
     files = usage.files or tuple(
-        sorted({p.path for f in rotation.findings for p in f.provenance if p.path})
+        sorted(
+            {
+                scrub(p.path, rotation.finding.match.secret)
+                for f in rotation.findings
+                for p in f.provenance
+                if p.path
+            }
+        )
     )
     if files:
         at_head = set(usage.at_head)

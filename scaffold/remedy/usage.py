@@ -71,10 +71,20 @@ def secret_store(answers_text: str, settings: Sequence[str]) -> SecretStore | No
 def find_usage(root: Path, findings: Sequence[Finding]) -> Usage:
     """Read what the repository at `root` says about where `findings`' secret is used."""
     from scaffold.remedy.git import object_reader
+    from scaffold.report.common import scrub
 
-    files = tuple(sorted({p.path for f in findings for p in f.provenance if p.path}))
+    secret = findings[0].match.secret if findings else ""
+    files = tuple(sorted({scrub(p.path, secret) for f in findings for p in f.provenance if p.path}))
     at_head = tuple(
-        sorted({p.path for f in findings if f.in_head for p in f.provenance[:1] if p.path})
+        sorted(
+            {
+                scrub(p.path, secret)
+                for f in findings
+                if f.in_head
+                for p in f.provenance[:1]
+                if p.path
+            }
+        )
     )
     with object_reader(root) as reader:
         contents = reader.read(f.object_id for f in findings if f.source is SourceKind.BLOB)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, TextIO
 
-from scaffold.report import baseline, html, json, sarif, terminal
+from scaffold.report import baseline, html, incident, json, sarif, terminal
 from scaffold.scan.model import ScanResult
 
 
@@ -23,6 +23,7 @@ REPORTERS: dict[str, Reporter] = {
     "sarif": sarif.report,
     "baseline": baseline.report,
     "html": html.report,
+    "incident": incident.report,
 }
 
 FORMATS = tuple(REPORTERS)

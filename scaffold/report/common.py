@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 
-from scaffold.scan.model import Finding, ScanResult, Severity, SourceKind, redact
+from scaffold.scan.model import Finding, Liveness, ScanResult, Severity, SourceKind, redact
 
 TOOL_NAME = "scaffold"
 # One place for the project's address; SARIF requires an informationUri for the tool.
@@ -35,9 +35,18 @@ def finding_path(finding: Finding) -> str:
     return first.path if first is not None else ""
 
 
-def finding_sort_key(finding: Finding) -> tuple[int, str, str, int, int, str, str]:
-    """Most severe first, then by rule and place; the fingerprint breaks every remaining tie."""
+def liveness_rank(finding: Finding) -> int:
+    """Live secrets first, then unknown, then unverified, revoked last (`scan --verify`)."""
+    verification = finding.verification
+    if verification is None:
+        return 2
+    return {Liveness.LIVE: 0, Liveness.UNKNOWN: 1, Liveness.REVOKED: 3}[verification.status]
+
+
+def finding_sort_key(finding: Finding) -> tuple[int, int, str, str, int, int, str, str]:
+    """Live first, then most severe, then by rule and place; the fingerprint breaks every tie."""
     return (
+        liveness_rank(finding),
         SEVERITY_ORDER[finding.rule.severity],
         finding.rule.id,
         finding_path(finding),

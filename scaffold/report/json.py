@@ -83,9 +83,19 @@ def _finding(finding: Finding, show_secrets: bool) -> dict[str, Any]:
         "provenance": [_provenance(p, secret, show_secrets) for p in finding.provenance],
         "remediation": rule.remediation,
     }
+    if finding.verification is not None:  # only with `scan --verify`
+        record["verification"] = _verification(finding)
     if show_secrets:
         record["secret"] = secret
     return record
+
+
+def _verification(finding: Finding) -> dict[str, str] | None:
+    """`scan --verify`'s answer; null when the scan did not ask."""
+    answer = finding.verification
+    if answer is None:
+        return None
+    return {"status": str(answer.status), "reason": answer.reason, "checked_at": answer.checked_at}
 
 
 def _author(first: Provenance | None) -> dict[str, str] | None:

@@ -44,9 +44,10 @@ LEVEL: dict[Severity, str] = {
     Severity.LOW: "note",
 }
 PURGE_HELP = (
-    "After rotating, remove the secret from the files that still hold it, then rewrite history "
-    "(`git filter-repo --replace-text <file listing the secret>`), force-push every branch and "
-    "tag, and have collaborators re-clone. Purging never un-leaks a secret: rotate first."
+    "After rotating (`scaffold rotate <fingerprint>` prints the provider's runbook), remove the "
+    "secret from the files that still hold it, then `scaffold purge . --fingerprint "
+    "<fingerprint>` rewrites every branch and tag with git-filter-repo and prints the force-push "
+    "and host-side steps. Purging never un-leaks a secret: rotate first."
 )
 
 
@@ -148,6 +149,13 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
             "refs": sorted(finding.refs),
         },
     }
+    if finding.verification is not None:
+        answer = finding.verification
+        result["properties"]["verification"] = {
+            "status": str(answer.status),
+            "reason": answer.reason,
+            "checkedAt": answer.checked_at,
+        }
     related = _related_locations(finding)
     if related:
         result["relatedLocations"] = related
@@ -174,9 +182,12 @@ def _message(finding: Finding, where: str) -> str:
         state = "; still in the current files"
     else:
         state = "; gone from the current files but still in history"
+    checked = ""
+    if finding.verification is not None:
+        checked = f" Provider check: {finding.verification.status} ({finding.verification.reason})."
     return (
-        f"{finding.rule.description} in {where} ({finding.match.validation}){introduced}{state}. "
-        "Rotate it first, then purge it from history."
+        f"{finding.rule.description} in {where} ({finding.match.validation}){introduced}{state}."
+        f"{checked} Rotate it first, then purge it from history."
     )
 
 

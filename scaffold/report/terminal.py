@@ -14,11 +14,12 @@ from scaffold.report.common import (
     sorted_findings,
     sorted_results,
 )
-from scaffold.scan.model import Finding, RuleInfo, ScanResult, Severity, SourceKind
+from scaffold.scan.model import Finding, Liveness, RuleInfo, ScanResult, Severity, SourceKind
 
 if TYPE_CHECKING:  # rich is imported when a report is drawn, keeping `import scaffold` light
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
 SEVERITY_STYLE: dict[Severity, str] = {
     Severity.CRITICAL: "bold white on red",
@@ -29,11 +30,12 @@ SEVERITY_STYLE: dict[Severity, str] = {
 # rich lays a table out at a few ms a row; past this many rows a person needs JSON, not a screen
 MAX_TABLE_ROWS = 1000
 MAX_LISTED_PATHS = 10
+MAX_REASONS = 20  # provider answers listed under the summary (live ones first)
 PURGE_STEPS = (
-    "Purging history, once every secret above is rotated: list the secrets in a file, run "
-    "`git filter-repo --replace-text <that file>` on a fresh clone, force-push every branch and "
-    "tag, and have everyone re-clone (old clones, forks and CI caches still hold them). Purging "
-    "only hides a secret; rotating is what makes it harmless."
+    "Once a secret is rotated, `scaffold purge PATH --fingerprint ID` replaces it in every branch, "
+    "tag and message (git-filter-repo, after a bundle backup) and prints the force-push and host "
+    "steps; `scaffold rotate ID` gives the provider's rotation runbook first. Purging only hides "
+    "a secret; rotating is what makes it harmless."
 )
 
 
@@ -121,12 +123,14 @@ def _table(findings: list[Finding], show_secrets: bool) -> Table:
     table.add_column("Where (introduced by)", overflow="fold", ratio=1)
     # a shown secret may be long or span lines (a PEM key): fold it rather than crop it
     table.add_column("Secret / ID", no_wrap=not show_secrets, overflow="fold")
-    for severity, group in groupby(findings, key=lambda f: f.rule.severity):
+    for (_, severity), group in groupby(findings, key=_section):
         rows = list(group)
         for position, finding in enumerate(rows):
             secret = finding.match.secret
             table.add_row(
-                Text(severity.upper(), style=SEVERITY_STYLE[severity]) + f"\n{finding.rule.id}",
+                Text(severity.upper(), style=SEVERITY_STYLE[severity])
+                + f"\n{finding.rule.id}"
+                + _liveness(finding),
                 Text(scrub(_location(finding), secret, show_secrets=show_secrets))
                 + Text(_introduced(finding), style="dim"),
                 Text(preview(finding, show_secrets=show_secrets), style="magenta")
@@ -134,6 +138,24 @@ def _table(findings: list[Finding], show_secrets: bool) -> Table:
                 end_section=position == len(rows) - 1,
             )
     return table
+
+
+def _section(finding: Finding) -> tuple[str, Severity]:
+    """Table sections: live secrets first (when verified), then by severity."""
+    answer = finding.verification
+    return (str(answer.status) if answer else "", finding.rule.severity)
+
+
+LIVENESS_STYLE = {"live": "bold red", "revoked/invalid": "green", "unknown": "yellow"}
+
+
+def _liveness(finding: Finding) -> Text:
+    from rich.text import Text
+
+    answer = finding.verification
+    if answer is None:
+        return Text("")
+    return Text(f"\n{str(answer.status).upper()}", style=LIVENESS_STYLE[str(answer.status)])
 
 
 def _location(finding: Finding) -> str:
@@ -164,6 +186,21 @@ def _render_summary(console: Console, result: ScanResult, findings: list[Finding
         where += f" and {_plural(messages, 'commit message')}"
     line = f"{_plural(len(findings), 'finding')} in {where}, {result.suppressed} suppressed"
     console.print(Text(line, style="bold red" if findings else "bold green"))
+    checked = [f.verification.status for f in findings if f.verification is not None]
+    if checked:
+        counts = {str(s): sum(1 for c in checked if str(c) == str(s)) for s in Liveness}
+        told = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+        console.print(Text(f"Checked with the providers: {told}", style="bold"))
+        for finding in [f for f in findings if f.verification is not None][:MAX_REASONS]:
+            answer = finding.verification
+            assert answer is not None
+            console.print(
+                Text(
+                    f"  {finding.fingerprint[:12]} {answer.status}: ",
+                    style=LIVENESS_STYLE[str(answer.status)],
+                )
+                + Text(scrub(answer.reason, finding.match.secret))
+            )
     stats = result.stats
     console.print(
         f"Scanned {_plural(stats.blobs_scanned, 'blob')} ({stats.bytes_scanned / 1e6:.1f} MB) "

@@ -63,7 +63,8 @@ def http_check(
     spec: VerifySpec, endpoint: Endpoint, secret: str, companion: str, via: str
 ) -> Check:
     def check(timeout: float) -> Outcome:
-        where = f"{urllib.parse.urlsplit(endpoint.base_url).netloc}{shown_path(spec)}"
+        base = urllib.parse.urlsplit(endpoint.base_url)
+        where = f"{base.netloc}{base.path.rstrip('/')}{shown_path(spec)}"
         try:
             response = send(build_request(spec, endpoint, secret, companion), timeout=timeout,
                             proxy=via)  # fmt: skip

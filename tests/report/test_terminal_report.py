@@ -98,7 +98,7 @@ def test_advice_says_rotate_before_purge_for_each_rule() -> None:
     ):
         block = advice[advice.index(f"{rule_id} (") :]
         assert block.index("Rotate first:") < block.index("purge it from history")
-    assert "git filter-repo --replace-text" in advice
+    assert "scaffold purge PATH --fingerprint ID" in advice and "scaffold rotate ID" in advice
     # secrets still at HEAD get a step to remove them from the current files
     assert "secret manager: config/settings.py" in advice
 
