@@ -107,14 +107,22 @@ def plan_purge(path: Path, options: PurgeOptions) -> PurgePlan:
     chosen = _choose(findings, options, root)
     verifications = _verifications(options.datastore, {f.fingerprint for f in chosen})
     targets = _targets(chosen, verifications)
-    live = [t for t in targets if t.verification and t.verification.status is Liveness.LIVE]
+    rotated = _rotated(options.datastore, targets)
+    live = [
+        t
+        for t in targets
+        if t.verification
+        and t.verification.status is Liveness.LIVE
+        and t.fingerprint not in rotated
+    ]
     if live and not options.i_have_rotated:
         first = live[0]
         when = first.verification.checked_at if first.verification else ""
         raise PurgeRefused(
             f"{len(live)} secret(s) were live when last checked ({first.fingerprint[:SHORT]}, "
             f"{first.replacement.rule_id}, at {when}): rotate first "
-            "(`scaffold rotate FINGERPRINT`), then pass --i-have-rotated"
+            "(`scaffold rotate FINGERPRINT`), then record it with `scaffold rotate FINGERPRINT "
+            "--mark-rotated` or pass --i-have-rotated"
         )
     limits = _limits(git, root)
     if limits and not options.accept_limits:
@@ -256,6 +264,25 @@ def _verifications(datastore: Path | None, fingerprints: set[str]) -> dict[str, 
         return {}
     with Records(path) as records:
         return records.verifications(fingerprints)
+
+
+def _rotated(datastore: Path | None, targets: Sequence[Target]) -> set[str]:
+    """Fingerprints recorded rotated (`scaffold rotate --mark-rotated`) after their last check."""
+    from scaffold.remedy.records import Records, default_datastore
+
+    path = datastore or default_datastore()
+    if not path.exists():
+        return set()
+    done = set()
+    with Records(path) as records:
+        for target in targets:
+            checked = target.verification.checked_at if target.verification else ""
+            if any(
+                r.action == "rotated" and r.at >= checked
+                for r in records.remedies(target.fingerprint)
+            ):
+                done.add(target.fingerprint)
+    return done
 
 
 def _targets(chosen: Sequence[Finding], answers: dict[str, Verification]) -> list[Target]:

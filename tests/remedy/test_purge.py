@@ -166,9 +166,11 @@ def test_live_secret_is_refused_until_rotated(
     ]
     assert main(args) == EXIT_REFUSED
     assert "live when last checked" in capsys.readouterr().err
-    assert main([*args, "--i-have-rotated", "--backup", str(tmp_path / "b.bundle")]) == EXIT_OK
+    assert main(["rotate", finding.fingerprint[:12], str(repo.path), "--datastore", str(store),
+                 "--mark-rotated"]) == EXIT_OK  # fmt: skip
+    assert main([*args, "--backup", str(tmp_path / "b.bundle")]) == EXIT_OK
     with Records(store) as records:
-        assert [r.action for r in records.remedies(finding.fingerprint)] == ["purged"]
+        assert [r.action for r in records.remedies(finding.fingerprint)] == ["rotated", "purged"]
 
 
 def test_shallow_clone_is_refused(
