@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from scaffold.org.run import OrgRun
     from scaffold.org.targets import RepoTarget
     from scaffold.org.worker import RepoOutcome
+    from scaffold.verify.run import VerifyOptions
 
 _MANGLED_URL = re.compile(r"^(https?|ssh|git|file):/(?!/)")
 
@@ -313,6 +314,7 @@ def run_org(args: argparse.Namespace) -> int:
         baseline=getattr(args, "baseline", None),
         extra_rules=tuple(getattr(args, "rules", ())),
         shard=shard,
+        verify=_verify_options(args),
     )
     started = time.monotonic()
     show = not getattr(args, "no_progress", False) and sys.stderr.isatty()
@@ -340,6 +342,15 @@ def run_org(args: argparse.Namespace) -> int:
         print(footer, file=sys.stderr)
     complete = not (run.failed or listing_failures) and all(r.complete for r in results)
     return scan_exit_code(findings=any(r.findings for r in results), complete=complete)
+
+
+def _verify_options(args: argparse.Namespace) -> VerifyOptions | None:
+    from scaffold.verify.cli import wanted
+    from scaffold.verify.run import VerifyOptions
+
+    if not wanted(args):
+        return None
+    return VerifyOptions(network=args.verify_network, timeout=args.verify_timeout)
 
 
 def _footer(run: OrgRun, seconds: float, findings: int) -> str:

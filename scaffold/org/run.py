@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scaffold.errors import UsageError
 from scaffold.org.shard import Shard
@@ -29,6 +31,9 @@ from scaffold.org.worker import (
 from scaffold.scan.model import DEFAULT_MAX_BLOB_SIZE, ScanResult
 from scaffold.scan.pool import available_cores
 
+if TYPE_CHECKING:
+    from scaffold.verify.run import VerifyOptions
+
 
 @dataclass(frozen=True)
 class OrgOptions:
@@ -41,6 +46,7 @@ class OrgOptions:
     baseline: Path | None = None
     extra_rules: tuple[Path, ...] = ()
     shard: Shard | None = None
+    verify: VerifyOptions | None = None  # `scan --verify`: ask providers, once per secret per run
 
 
 @dataclass(frozen=True)
@@ -148,8 +154,14 @@ def scan_organisation(
         outcomes: list[RepoOutcome] = []
         status = "interrupted"
         try:
+            checked: set[str] = set()  # fingerprints verified in this run, in any repository
+            verify_until = time.monotonic() + (options.verify.timeout if options.verify else 0)
             for outcome in _outcomes(jobs, workers):
                 _record(store, outcome, settings)
+                if options.verify is not None and outcome.result is not None:
+                    # one --verify-timeout for the whole run, not one per repository
+                    left = max(verify_until - time.monotonic(), 0.001)
+                    _verify(store, outcome, replace(options.verify, timeout=left), checked)
                 outcomes.append(outcome)
                 if on_outcome is not None:
                     on_outcome(outcome, len(outcomes), len(jobs))
@@ -166,6 +178,22 @@ def scan_organisation(
             first_seen=store.first_seen(),
         )
     raise AssertionError("unreachable")
+
+
+def _verify(store: Store, outcome: RepoOutcome, options: VerifyOptions, checked: set[str]) -> None:
+    """Ask providers about a scanned repository's secrets (the result still holds them here)."""
+    from scaffold.remedy.records import save_verifications
+    from scaffold.verify.apply import git_contents
+    from scaffold.verify.run import verify_findings
+
+    assert outcome.result is not None
+    fresh = [f for f in outcome.result.findings if f.fingerprint not in checked]
+    if not fresh:
+        return
+    answers = verify_findings(fresh, options, git_contents(Path(outcome.location)))
+    checked.update(answers)
+    rules = {f.fingerprint: f.rule.id for f in fresh}
+    save_verifications(store, {fp: (rules[fp], v) for fp, v in answers.items()})
 
 
 def _record(store: Store, outcome: RepoOutcome, settings: JobSettings) -> None:

@@ -272,7 +272,7 @@ class Store:
                 if repo[3] not in rules:
                     rules[repo[3]] = self.rule_infos(repo[3])
                 results.append(result_from_rows(repo, rows, rules[repo[3]]))
-        return results
+        return _with_verifications(self, results)
 
     def repo_times(self) -> dict[str, tuple[float | None, str, str]]:
         """display -> (scanned_at, status, error), for the summary table."""
@@ -289,6 +289,15 @@ class Store:
                 "GROUP BY r.display, f.fingerprint, f.object_id"
             )
             return {(str(r[0]), str(r[1]), str(r[2])): float(r[3]) for r in rows}
+
+
+def _with_verifications(store: Store, results: list[ScanResult]) -> list[ScanResult]:
+    """Findings carry the last `scan --verify` answer recorded for their fingerprint."""
+    from scaffold.remedy.records import verifications
+    from scaffold.verify.apply import with_verifications
+
+    answers = verifications(store)
+    return [with_verifications(r, answers) for r in results] if answers else results
 
 
 def _rule_json(rule: RuleInfo) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from scaffold.org.filters import introduced
-from scaffold.scan.model import ScanResult, Severity
+from scaffold.scan.model import Liveness, ScanResult, Severity
 
 SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
@@ -20,6 +20,7 @@ class RepoLine:
     newest: str  # date of the most recently introduced finding, "" for none
     seconds: float
     error: str = ""
+    live: int = 0  # secrets `scan --verify` found live
 
 
 def summarise(
@@ -35,6 +36,13 @@ def summarise(
         status, error = (statuses or {}).get(
             result.repository, (result.extra.get("status", "ok"), "")
         )
+        live = len(
+            {
+                f.fingerprint
+                for f in result.findings
+                if f.verification is not None and f.verification.status is Liveness.LIVE
+            }
+        )
         lines.append(
             RepoLine(
                 result.repository,
@@ -43,9 +51,10 @@ def summarise(
                 max(dates).date().isoformat() if dates else "",
                 result.stats.seconds,
                 error,
+                live,
             )
         )
-    return sorted(lines, key=lambda line: ([-c for c in line.counts], line.repository))
+    return sorted(lines, key=lambda line: (-line.live, [-c for c in line.counts], line.repository))
 
 
 def render(lines: Sequence[RepoLine], out: TextIO, *, footer: str = "") -> None:
@@ -57,6 +66,9 @@ def render(lines: Sequence[RepoLine], out: TextIO, *, footer: str = "") -> None:
     table = Table(title="Organisation scan", title_justify="left")
     table.add_column("Repository", overflow="fold")
     table.add_column("Status")
+    verified = any(line.live for line in lines)
+    if verified:
+        table.add_column("Live", justify="right", style="bold red")
     for level, style in zip(SEVERITIES, ("bold red", "red", "yellow", "cyan"), strict=True):
         table.add_column(str(level).capitalize(), justify="right", style=style)
     table.add_column("Newest finding")
@@ -66,6 +78,7 @@ def render(lines: Sequence[RepoLine], out: TextIO, *, footer: str = "") -> None:
         table.add_row(
             escape(line.repository),
             status,
+            *([str(line.live) if line.live else "·"] if verified else []),
             *(str(c) if c else "·" for c in line.counts),
             line.newest or "-",
             f"{line.seconds:.1f}",

@@ -30,6 +30,35 @@ class Remedy:
     detail: str = ""
 
 
+def save_verifications(store: Store, answers: Mapping[str, tuple[str, Verification]]) -> None:
+    """fingerprint -> (rule id, answer); replaces earlier answers for those fingerprints."""
+    if not answers:
+        return
+    with store._write() as db:
+        db.executemany(
+            "INSERT OR REPLACE INTO verifications VALUES (?, ?, ?, ?, ?)",
+            [
+                (fp, rule, str(v.status), v.reason, v.checked_at)
+                for fp, (rule, v) in sorted(answers.items())
+            ],
+        )
+
+
+def verifications(
+    store: Store, fingerprints: Iterable[str] | None = None
+) -> dict[str, Verification]:
+    """The last answer for each fingerprint (all of them, or those asked for)."""
+    rows = store.db.execute(
+        "SELECT fingerprint, status, reason, checked_at FROM verifications"
+    ).fetchall()
+    wanted = set(fingerprints) if fingerprints is not None else None
+    return {
+        str(fp): Verification(Liveness(status), str(reason), str(at))
+        for fp, status, reason, at in rows
+        if wanted is None or fp in wanted
+    }
+
+
 class Records:
     """Verification answers and remedy actions in one datastore file."""
 
@@ -48,28 +77,10 @@ class Records:
         self.close()
 
     def save_verifications(self, answers: Mapping[str, tuple[str, Verification]]) -> None:
-        """fingerprint -> (rule id, answer); replaces earlier answers for those fingerprints."""
-        if not answers:
-            return
-        with self.store._write() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO verifications VALUES (?, ?, ?, ?, ?)",
-                [
-                    (fp, rule, str(v.status), v.reason, v.checked_at)
-                    for fp, (rule, v) in sorted(answers.items())
-                ],
-            )
+        save_verifications(self.store, answers)
 
     def verifications(self, fingerprints: Iterable[str] | None = None) -> dict[str, Verification]:
-        rows = self.store.db.execute(
-            "SELECT fingerprint, status, reason, checked_at FROM verifications"
-        ).fetchall()
-        wanted = set(fingerprints) if fingerprints is not None else None
-        return {
-            str(fp): Verification(Liveness(status), str(reason), str(at))
-            for fp, status, reason, at in rows
-            if wanted is None or fp in wanted
-        }
+        return verifications(self.store, fingerprints)
 
     def record(self, remedies: Iterable[Remedy]) -> None:
         rows = [(r.fingerprint, r.action, r.at, r.detail) for r in remedies]
