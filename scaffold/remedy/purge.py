@@ -133,6 +133,12 @@ def plan_purge(path: Path, options: PurgeOptions) -> PurgePlan:
     _replaceable(targets, blob_plan)
     refs = tuple(sorted({ref for t in targets for f in t.findings for ref in f.refs}))
     notes = []
+    signed = history.signed_commits(git)
+    if signed:
+        notes.append(
+            f"{signed} signed commit(s): git-filter-repo cannot keep their signatures, so they and "
+            "every commit after them get new ids; more refs than those holding the secret change"
+        )
     unverified = [t for t in targets if t.verification is None]
     if unverified and not options.i_have_rotated:
         notes.append(

@@ -31,8 +31,11 @@ def render_plan(plan: PurgePlan) -> list[str]:
     lines.append(f"Refs whose history would be rewritten: {_listing(plan.refs) or 'none found'}")
     lines += [f"note: {note}" for note in plan.notes]
     lines += [f"limit: {limit}" for limit in plan.limits]
-    for tag in plan.signed_tags:
-        lines.append(f"note: signed tag {tag} would be re-created unsigned")
+    if plan.signed_tags:
+        lines.append(
+            f"note: {len(plan.signed_tags)} signed tag(s) would be re-created unsigned: "
+            f"{_listing(plan.signed_tags)}"
+        )
     lines.append("Run again without --dry-run to back up every ref and rewrite.")
     return lines
 
@@ -66,12 +69,13 @@ def render_result(result: PurgeResult) -> list[str]:
         f"Checked: a rescan finds none of them; {result.commits} commits before and after; "
         "every other blob, path, author, date and message unchanged."
     )
-    for tag in plan.signed_tags:
-        if any(ref == f"refs/tags/{tag}" for ref, _, _ in result.rewritten):
-            lines.append(
-                f"note: signed tag {tag} was re-created unsigned; sign it again with "
-                f"`git tag -s -f {shlex.quote(tag)} {shlex.quote(tag)}^{{}}`"
-            )
+    if plan.signed_tags:
+        lines.append(
+            f"note: {len(plan.signed_tags)} signed tag(s) were re-created unsigned here: "
+            f"{_listing(plan.signed_tags)}. Sign the pushed ones again (`git tag -s -f TAG "
+            "TAG^{}`); the others need no push, and `git fetch --force origin 'refs/tags/*:refs/"
+            "tags/*'` after the push brings their signed copies back."
+        )
     if result.migrated:
         lines.append(
             "note: git-filter-repo turned remote-tracking branches into local branches: "
