@@ -72,15 +72,23 @@ def _pg_error(payload: bytes) -> tuple[str, str]:
     return fields.get(b"C", ""), fields.get(b"M", "")
 
 
-def check_postgres(target: Target, timeout: float) -> Outcome:
+def _connect(target: Target, timeout: float) -> socket.socket | Outcome:
+    """A TCP connection to the database, or why there is none (an unknown answer)."""
     where = f"{target.host}:{target.port}"
     try:
-        raw = socket.create_connection((target.host, target.port), timeout=timeout)
+        return socket.create_connection((target.host, target.port), timeout=timeout)
     except TimeoutError:
         return Outcome(L.UNKNOWN, f"no answer from {where} within {timeout:g} s")
     except OSError as exc:
         return Outcome(L.UNKNOWN, f"cannot connect to {where} ({type(exc).__name__})")
-    sock: socket.socket = raw
+
+
+def check_postgres(target: Target, timeout: float) -> Outcome:
+    where = f"{target.host}:{target.port}"
+    connected = _connect(target, timeout)
+    if isinstance(connected, Outcome):
+        return connected
+    sock: socket.socket = connected
     try:
         sock.sendall(_SSL_REQUEST)
         encrypted = _recv_exact(sock, 1) == b"S"
@@ -180,13 +188,10 @@ def _resp(*parts: bytes) -> bytes:
 
 def check_redis(target: Target, timeout: float) -> Outcome:
     where = f"{target.host}:{target.port}"
-    try:
-        raw = socket.create_connection((target.host, target.port), timeout=timeout)
-    except TimeoutError:
-        return Outcome(L.UNKNOWN, f"no answer from {where} within {timeout:g} s")
-    except OSError as exc:
-        return Outcome(L.UNKNOWN, f"cannot connect to {where} ({type(exc).__name__})")
-    sock: socket.socket = raw
+    connected = _connect(target, timeout)
+    if isinstance(connected, Outcome):
+        return connected
+    sock: socket.socket = connected
     try:
         if target.tls:
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=target.host)
