@@ -222,7 +222,8 @@ def _clean_state(git: Git, git_dir: Path) -> None:
 
 
 def _scan(root: Path) -> tuple[Finding, ...]:
-    from scaffold.scan.engine import ScanOptions, scan_repository
+    from scaffold.scan.engine import scan_repository
+    from scaffold.scan.model import ScanOptions
 
     return scan_repository(root, ScanOptions()).findings
 
@@ -237,7 +238,7 @@ def _choose(findings: Sequence[Finding], options: PurgeOptions, root: Path) -> l
             default = root / DEFAULT_BASELINE
             baseline = default if default.is_file() else None
         if baseline is not None:
-            from scaffold.report.baseline import Baseline
+            from scaffold.scan.baseline import Baseline
 
             known = Baseline.load(baseline).suppresses
             chosen = [f for f in chosen if not known(f.match)]

@@ -150,7 +150,8 @@ def _migrated_name(ref: str) -> str:
 
 
 def _rescan(plan: PurgePlan) -> list[str]:
-    from scaffold.scan.engine import ScanOptions, scan_repository
+    from scaffold.scan.engine import scan_repository
+    from scaffold.scan.model import ScanOptions
 
     purged = {t.fingerprint for t in plan.targets}
     found = {f.fingerprint for f in scan_repository(plan.root, ScanOptions()).findings}
@@ -193,7 +194,7 @@ def _scrub(text: str, plan: PurgePlan) -> str:
 
 def update_baseline(plan: PurgePlan) -> int:
     """Drop the purged secrets' entries from the work tree's .secrets.baseline."""
-    from scaffold.report.baseline import hash_secret
+    from scaffold.scan.baseline import hash_secret
     from scaffold.scan.model import DEFAULT_BASELINE
 
     path = plan.root / DEFAULT_BASELINE

@@ -15,7 +15,8 @@ from scaffold.verify.run import VerifyOptions
 def load_rotation(
     path: Path, fingerprint: str, verify: VerifyOptions | None, datastore: Path | None
 ) -> Rotation:
-    from scaffold.scan.engine import ScanOptions, scan_repository
+    from scaffold.scan.engine import scan_repository
+    from scaffold.scan.model import ScanOptions
     from scaffold.verify.apply import git_contents, verify_and_record
     from scaffold.verify.content import companion_near
 

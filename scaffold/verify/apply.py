@@ -21,8 +21,13 @@ def git_contents(root: Path) -> ContentReader:
         from scaffold.remedy.git import object_reader
         from scaffold.scan.provenance import commit_message
 
-        with object_reader(root) as reader:
-            found = reader.read({f.object_id for f in findings if f.object_id})
+        from scaffold.errors import RepositoryError
+
+        try:
+            with object_reader(root) as reader:
+                found = reader.read({f.object_id for f in findings if f.object_id})
+        except RepositoryError:  # plain files outside git: no pair or URL can be read
+            return {}
         messages = {f.object_id for f in findings if f.source is SourceKind.COMMIT_MESSAGE}
         return {
             oid: commit_message(data) if oid in messages else data for oid, data in found.items()

@@ -10,7 +10,8 @@ import pytest
 
 from scaffold.cli import main
 from scaffold.errors import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
-from scaffold.scan.engine import ScanOptions, scan_repository
+from scaffold.scan.engine import scan_repository
+from scaffold.scan.model import ScanOptions
 from tests.gitrepo import GitRepo, git
 from tests.tokens import aws_key_pair, github_pat, slack_bot_token, stripe_live_key
 
@@ -186,7 +187,7 @@ def test_shallow_clone_is_refused(
 def test_baseline_entries_of_purged_secrets_go(
     planted: tuple[GitRepo, dict[str, str]], tmp_path: Path
 ) -> None:
-    from scaffold.report.baseline import hash_secret
+    from scaffold.scan.baseline import hash_secret
 
     repo, secrets = planted
     baseline = {

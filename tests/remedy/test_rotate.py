@@ -142,7 +142,8 @@ def test_rotate_command_on_a_template_repository(
             "src/storage.py": 'import os\nKEY = os.environ["AWS_SECRET_ACCESS_KEY"]\n',
         },
     )
-    from scaffold.scan.engine import ScanOptions, scan_repository
+    from scaffold.scan.engine import scan_repository
+    from scaffold.scan.model import ScanOptions
 
     fp = next(
         f.fingerprint
