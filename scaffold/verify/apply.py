@@ -18,10 +18,9 @@ def git_contents(root: Path) -> ContentReader:
     """Reads the blobs and commit messages the findings' offsets refer to."""
 
     def read(findings: Sequence[Finding]) -> Mapping[str, bytes]:
+        from scaffold.errors import RepositoryError
         from scaffold.remedy.git import object_reader
         from scaffold.scan.provenance import commit_message
-
-        from scaffold.errors import RepositoryError
 
         try:
             with object_reader(root) as reader:
