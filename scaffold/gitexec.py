@@ -173,6 +173,7 @@ class Git:
         self.profile = profile
         self.timeout = timeout
         self._scratch: Path | None = None
+        self._owned: list[Path] = []
         pairs: list[tuple[str, str]] = []
         if profile is Profile.ISOLATED:
             self._scratch = Path(tempfile.mkdtemp(prefix="scaffold-git-"))
@@ -207,9 +208,14 @@ class Git:
             return self._scratch / "hooks"
         return Path(os.devnull)  # not a directory (device or file): no hook can be found in it
 
+    def adopt(self, directory: Path) -> None:
+        """Remove `directory` (made for this git's use) when this git is closed."""
+        self._owned.append(directory)
+
     def close(self) -> None:
-        if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)
+        for directory in (self._scratch, *self._owned):
+            if directory is not None:
+                shutil.rmtree(directory, ignore_errors=True)
 
     def __enter__(self) -> Git:
         return self

@@ -13,7 +13,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from io import BufferedReader
@@ -198,11 +198,26 @@ def checked(
 ) -> Listing:
     """Keep the objects of `kinds` we will read; everything else becomes a Skipped or is
     dropped."""
+    return joined(list(checked_blocks(entries, max_blob_size, kinds)) or [_EMPTY])
+
+
+def checked_blocks(
+    entries: Iterator[_Entry],
+    max_blob_size: int,
+    kinds: tuple[bytes, ...] = READ_KINDS,
+    every: int = 1 << 30,
+) -> Iterator[Listing]:
+    """`checked`, as a listing every `every` entries (a stream's blocks) and one at the end."""
     to_read = OidArray()
     sizes = array("Q")
-    blobs = commits = total = 0
+    blobs = commits = total = seen = 0
     skipped: list[Skipped] = []
     for entry in entries:
+        seen += 1
+        if seen >= every:
+            yield Listing(to_read, blobs, commits, total, tuple(skipped), (), sizes)
+            to_read, sizes, skipped = OidArray(), array("Q"), []
+            blobs = commits = total = seen = 0
         if entry.kind == b"missing":
             skipped.append(Skipped(entry.oid.decode("ascii"), "missing object"))
         elif entry.kind == b"unreadable":
@@ -217,7 +232,16 @@ def checked(
             total += entry.size
             blobs += entry.kind == b"blob"
             commits += entry.kind == b"commit"
-    return Listing(to_read, blobs, commits, total, tuple(skipped), (), sizes)
+    yield Listing(to_read, blobs, commits, total, tuple(skipped), (), sizes)
+
+
+_EMPTY = Listing(OidArray(), 0, 0, 0, (), (), array("Q"))
+
+
+def all_objects(git: Git) -> tuple[Iterator[_Entry], list[str]]:
+    """Every object in the store (reachable or not) as batch-check entries, and what went
+    wrong listing them (filled in once the entries are exhausted)."""
+    return _all_objects(git)
 
 
 def _all_objects(git: Git) -> tuple[Iterator[_Entry], list[str]]:
@@ -252,20 +276,32 @@ _UNFILTERED: tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...] = (((), READ_
 
 
 def walk_and_check(
-    git: Git, filters: tuple[str, ...], kinds: tuple[bytes, ...], max_blob_size: int
+    git: Git,
+    filters: tuple[str, ...],
+    kinds: tuple[bytes, ...],
+    max_blob_size: int,
+    tips: Sequence[str] | None = None,
 ) -> Listing | None:
     """`rev-list` piped straight into `cat-file --batch-check`, so both git processes work side
     by side and Python reads each id once. None when cat-file stopped early (a corrupt object).
+    `tips`: where to walk from (default: every ref, `--all`).
     """
-    with tempfile.TemporaryFile() as walk_errors, tempfile.TemporaryFile() as check_errors:
+    with (
+        tempfile.TemporaryFile() as walk_errors,
+        tempfile.TemporaryFile() as check_errors,
+        tempfile.TemporaryFile() as start,
+    ):
+        start.write("".join(f"{tip}\n" for tip in tips or ()).encode())
+        start.seek(0)
         walk = git.popen(
             "rev-list",
             "--objects",
-            "--all",
+            *(["--stdin"] if tips is not None else ["--all"]),
             "--no-object-names",
             "--missing=print",
             *filters,
             stderr=walk_errors,
+            source=start if tips is not None else None,
         )
         assert walk.stdout is not None
         # --buffer: flushed in blocks, not once per object (the input is a pipe, not a person)
@@ -315,6 +351,7 @@ def joined(parts: list[Listing]) -> Listing:
         tuple(skipped.values()),
         warnings,
         sizes,
+        gaps=tuple(dict.fromkeys(g for part in parts for g in part.gaps)),
     )
 
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold.scan.baseline import Baseline
 from scaffold.scan.findings import FindingsStage
+from scaffold.scan.listing import Listing
 from scaffold.scan.matching import Batch, Hit, Matcher
-from scaffold.scan.model import DEFAULT_BASELINE, ScanOptions, ScanResult, ScanStats
+from scaffold.scan.model import DEFAULT_BASELINE, ScanOptions, ScanResult, ScanStats, Skipped
 from scaffold.scan.pool import ChunkScanner, MatcherFactory
 from scaffold.scan.sources import Matched, Source
 
@@ -70,17 +71,17 @@ def scan(
         jobs = 1 if wrap_matcher is not None or matcher is not None else options.jobs
         with ChunkScanner(source.reader, factory, jobs, local=local) as scanner:
             scanner.start_early(source.size_hint())
-            listing = source.prepare()
+            listing = _Account()
             total = Batch()
             hits: list[Hit] = []
-            objects = listing.blob_count + listing.commit_count
-            for batch in scanner.run(listing):
+            for batch in scanner.run_stream(listing.keep(source.stream())):
                 hits += batch.hits
                 total += Batch(objects=batch.objects, blobs=batch.blobs, commits=batch.commits,
                                bytes=batch.bytes, lfs_pointers=batch.lfs_pointers,
                                skipped=batch.skipped)  # fmt: skip
                 if progress is not None:
                     seconds = time.monotonic() - started
+                    objects = listing.blob_count + listing.commit_count
                     progress(
                         ScanProgress(
                             total.objects, objects, total.bytes, listing.bytes_total, seconds
@@ -120,6 +121,26 @@ def scan(
         gaps=listing.gaps,
         extra=extra,
     )
+
+
+class _Account:
+    """What a streamed listing said besides its content: counts, skips, warnings, gaps."""
+
+    def __init__(self) -> None:
+        self.blob_count = self.commit_count = self.bytes_total = 0
+        self.skipped: list[Skipped] = []
+        self.warnings: list[str] = []
+        self.gaps: list[str] = []
+
+    def keep(self, blocks: Iterator[Listing]) -> Iterator[Listing]:
+        for block in blocks:
+            self.blob_count += block.blob_count
+            self.commit_count += block.commit_count
+            self.bytes_total += block.bytes_total
+            self.skipped += block.skipped
+            self.warnings += block.warnings
+            self.gaps += block.gaps
+            yield block
 
 
 class _closing:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from scaffold.errors import RepositoryError
 from scaffold.gitexec import Git, first_line, git_version
+from scaffold.scan.hazards import Hazard, git_dir_of, hazards, shadow
 
 # Memory stays bounded on huge histories: git maps at most this much of the packs at a time
 # (defaults allow 8 GiB), and each worker's cat-file, which reads a long stripe, keeps at most
@@ -34,6 +35,8 @@ class RepositoryInfo:
     top_level: Path | None  # None for a bare repository
     bare: bool
     shallow: bool
+    # files in the git directory git could have blocked on, left out of what git sees
+    hazards: tuple[str, ...] = ()
 
 
 def open_repository(path: Path) -> tuple[Git, RepositoryInfo]:
@@ -42,6 +45,10 @@ def open_repository(path: Path) -> tuple[Git, RepositoryInfo]:
         raise RepositoryError(f"{path}: no such file or directory")
     if not path.is_dir():
         raise RepositoryError(f"{path}: not a directory")
+    located = git_dir_of(path)
+    found = hazards(located) if located is not None else []
+    if located is not None and found:
+        return _shadowed(path, located, found)
     with Git(path) as finder:  # git finds the repository from `path` itself
         probe = finder.run(
             "rev-parse",
@@ -64,6 +71,25 @@ def open_repository(path: Path) -> tuple[Git, RepositoryInfo]:
         git_dir=git_dir, top_level=top_level, bare=bare, shallow=lines[2] == "true"
     )
     return Git(git_dir=git_dir, config=SCAN_MEMORY), info
+
+
+def _shadowed(path: Path, git_dir: Path, found: list[Hazard]) -> tuple[Git, RepositoryInfo]:
+    """The repository as git may see it: a shadow of its git directory without `found`."""
+    seen = shadow(git_dir, found)
+    git = Git(git_dir=seen, config=SCAN_MEMORY)
+    git.adopt(seen)
+    bare = git_dir == path
+    info = RepositoryInfo(
+        git_dir=git_dir,
+        top_level=None if bare else path.resolve(),
+        bare=bare,
+        shallow=(git_dir / "shallow").is_file(),
+        hazards=tuple(
+            f"{h.path} is a {h.kind}, not a file: left out so that git cannot block on it"
+            for h in found
+        ),
+    )
+    return git, info
 
 
 def shallow_boundaries(git: Git) -> tuple[str, ...]:

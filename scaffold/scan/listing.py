@@ -11,7 +11,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, pairwise
-from typing import Protocol
+from typing import Any, Protocol
 
 from scaffold.scan.model import Skipped
 
@@ -73,13 +73,18 @@ class KeyList:
     def slice(self, start: int, stop: int) -> KeyList:
         return KeyList(self.keys[start:stop])
 
+    def extend(self, other: KeyList) -> None:
+        self.keys += other.keys
+
 
 class Part(Protocol):
-    """A stretch of a listing: what one `Source.read` call reads."""
+    """A stretch of a listing: what one `Reader.read` call reads."""
 
     def __len__(self) -> int: ...
 
     def slice(self, start: int, stop: int) -> Part: ...
+
+    def extend(self, other: Any, /) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -124,3 +129,50 @@ _OBJECT_COST = 4096
 
 # What reading and matching one object costs beyond its bytes, in bytes (headers, calls).
 _OBJECT_COST = 4096
+
+
+def work(sizes: Sequence[int]) -> int:
+    """What reading and matching objects of these sizes costs, in bytes."""
+    return sum(sizes) + _OBJECT_COST * len(sizes)
+
+
+class Pending:
+    """Blocks of a streamed listing not yet handed out, joined into one stretch."""
+
+    def __init__(self) -> None:
+        self.to_read: Part | None = None
+        self.sizes = array("Q")
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def add(self, block: Listing) -> None:
+        if not len(block.to_read):
+            return
+        if self.to_read is None:
+            self.to_read = block.to_read.slice(0, len(block.to_read))  # a copy of our own
+        else:
+            self.to_read.extend(block.to_read)
+        self.sizes.extend(block.sizes or array("Q", bytes(8 * len(block.to_read))))
+
+    def work(self) -> int:
+        return work(self.sizes)
+
+    def take(self, budget: int) -> Part:
+        """The first stretch worth at least `budget` (or everything), removed from here."""
+        assert self.to_read is not None
+        spent = count = 0
+        for size in self.sizes:
+            spent += size + _OBJECT_COST
+            count += 1
+            if spent >= budget:
+                break
+        part = self.to_read.slice(0, count)
+        self.to_read = self.to_read.slice(count, len(self.sizes))
+        self.sizes = self.sizes[count:]
+        return part
+
+    def listing(self) -> Listing:
+        """Everything pending, as one listing (to cut into the last stripes)."""
+        assert self.to_read is not None
+        return Listing(self.to_read, len(self.sizes), 0, sum(self.sizes), (), (), self.sizes)

@@ -30,7 +30,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
 
-from scaffold.scan.listing import Listing, Part
+from scaffold.scan.listing import Listing, Part, Pending
 from scaffold.scan.matching import Batch, Matcher, match_contents
 from scaffold.scan.sources import Reader
 
@@ -39,6 +39,9 @@ from scaffold.scan.sources import Reader
 # workers before the listing is taken (see ChunkScanner.start_early).
 INLINE_BYTES = 64 * 1024 * 1024
 TAIL_STRIPES = 4  # short stripes per worker at the end (see schedule)
+# While a listing still streams in, a free worker gets a stripe this large (in work: bytes plus
+# a fixed cost per object); once the listing is complete, the rest is cut as `schedule` says.
+STREAM_STRIPE = 256 * 1024 * 1024
 
 # Picklable (module-level function or functools.partial) so workers can build their own.
 MatcherFactory = Callable[[], Matcher]
@@ -182,6 +185,67 @@ class ChunkScanner:
             return
         yield from self._pooled(listing.stripes(schedule(self.jobs)))
 
+    def run_stream(self, blocks: Iterator[Listing]) -> Iterator[Batch]:
+        """Scan a listing that arrives in blocks. With workers already running, a free one gets
+        a stripe as soon as enough has been listed, so listing and reading overlap; otherwise
+        the whole listing is taken first and scanned as `run` does."""
+        if self._pool is None:
+            yield from self.run(_joined(list(blocks)))
+            return
+        pool = self._start()
+        messages = self._messages
+        assert messages is not None
+        self.used_pool = True
+        incoming: queue.Queue[Listing | BaseException | None] = queue.Queue()
+
+        def feed() -> None:
+            try:
+                for block in blocks:
+                    incoming.put(block)
+                incoming.put(None)
+            except BaseException as exc:  # handed to the scanning thread, which raises it
+                incoming.put(exc)
+
+        threading.Thread(target=feed, daemon=True).start()
+        pending = Pending()
+        futures: list[Future[None]] = []
+        finished = 0
+        ended = False
+        while True:
+            while not ended:
+                try:
+                    item = incoming.get_nowait()
+                except queue.Empty:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                if item is None:
+                    ended = True
+                else:
+                    pending.add(item)
+            running = len(futures) - finished
+            if not ended:
+                while running < self.jobs and pending.work() >= STREAM_STRIPE:
+                    futures.append(
+                        pool.submit(
+                            _scan_stripe_in_worker, len(futures), pending.take(STREAM_STRIPE)
+                        )
+                    )
+                    running += 1
+            elif len(pending):
+                for stripe in pending.listing().stripes(schedule(self.jobs)):
+                    futures.append(pool.submit(_scan_stripe_in_worker, len(futures), stripe))
+                pending = Pending()
+            if ended and finished == len(futures):
+                return
+            try:
+                _index, done, part = messages.get(timeout=0.05)
+            except queue.Empty:
+                _raise_if_failed(futures)  # a worker that raised or died sends nothing more
+                continue
+            finished += done
+            yield part
+
     def _pooled(self, stripes: list[Part]) -> Iterator[Batch]:
         pool = self._start()
         messages = self._messages
@@ -205,3 +269,16 @@ def _raise_if_failed(futures: list[Future[None]]) -> None:
             error = future.exception()
             if error is not None:
                 raise error
+
+
+def _joined(blocks: list[Listing]) -> Listing:
+    """The blocks of a streamed listing as one listing (what is read; the engine keeps the
+    rest of each block's account)."""
+    pending = Pending()
+    for block in blocks:
+        pending.add(block)
+    if not len(pending):
+        from scaffold.scan.listing import KeyList
+
+        return Listing(KeyList(), 0, 0, 0, (), ())
+    return pending.listing()

@@ -228,18 +228,20 @@ def test_sha256_repository(tmp_path: Path) -> None:
     assert len(result.findings[0].object_id) == 64
 
 
-def test_corrupt_tree_stops_the_walk_with_a_warning(repo: GitRepo) -> None:
+def test_corrupt_tree_stops_the_walk_and_the_rest_is_still_scanned(repo: GitRepo) -> None:
     early = token(19)
     repo.commit("one", {"a.env": f"T={early}\n"})
     repo.commit("two", {"d/b.txt": "b\n"})
-    tree = loose_object(repo, blob_id(repo, "HEAD:d"))
+    bad = blob_id(repo, "HEAD:d")
+    tree = loose_object(repo, bad)
     tree.chmod(0o644)
     tree.write_bytes(b"garbage")
     result = scan(repo.path)
+    assert secrets(result) == {early}, "what can be read is still scanned"
     assert not result.complete
-    assert len(result.gaps) == 1
     assert result.gaps[0].startswith("history walk stopped early (fatal: loose object")
-    assert result.gaps[0].endswith("is corrupt); scanned what was listed")
+    assert result.gaps[0].endswith("every other readable object in the store was scanned instead")
+    assert [s.object_id for s in result.skipped] == [bad]
 
 
 def test_wrap_matcher_sees_every_object_inline(repo: GitRepo) -> None:

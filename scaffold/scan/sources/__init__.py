@@ -1,6 +1,7 @@
 """Where scanned content comes from: one small protocol, and the table of every kind.
 
-A source lists what it will read (`prepare`), hands out a reader that reads any stretch of that
+A source lists what it will read (`stream`, in blocks the engine hands on as they come), hands
+out a reader that reads any stretch of that
 listing (in this process, or in a worker: the reader and the listing's parts pickle), and says
 where the few pieces of content that matched live (`place`). Matching, archives, suppression
 and findings are the engine's, the same for every source.
@@ -87,8 +88,9 @@ class Source(Protocol):
         a large store starts worker processes before the listing is done."""
         ...
 
-    def prepare(self) -> Listing:
-        """List what will be read, and what will not be read and why."""
+    def stream(self) -> Iterator[Listing]:
+        """What will be read, in blocks (most sources: one), and what will not be read and
+        why; blocks may arrive while the source is still listing."""
         ...
 
     def place(self, matched: Sequence[Matched], skipped: Sequence[Skipped]) -> Placement:

@@ -35,6 +35,8 @@ class FileReader:
         return self.root if self.single else self.root / key
 
     def read(self, part: Part) -> Iterator[Content | Skipped]:
+        if not len(part):
+            return  # an empty listing, whatever kind of keys it would hold
         assert isinstance(part, KeyList)
         for key in part.keys:
             try:
@@ -84,6 +86,9 @@ class DirectorySource:
 
     def close(self) -> None:
         pass
+
+    def stream(self) -> Iterator[Listing]:
+        yield self.prepare()
 
     def prepare(self) -> Listing:
         keys: list[str] = []

@@ -24,7 +24,7 @@ from scaffold.scan.git import (
 )
 from scaffold.scan.listing import Listing, OidArray, Part
 from scaffold.scan.model import Provenance, ScanOptions, Skipped
-from scaffold.scan.origins import Origins, list_with_origins
+from scaffold.scan.origins import HistoryLister, Origins
 from scaffold.scan.provenance import (
     commit_details,
     commit_message,
@@ -47,6 +47,8 @@ class ObjectReader:
         self.blob_kind = blob_kind
 
     def read(self, part: Part) -> Iterator[Content | Skipped]:
+        if not len(part):
+            return  # an empty listing, whatever kind of keys it would hold
         assert isinstance(part, OidArray)
         for item in read_objects(self.git, part):
             if not isinstance(item, GitObject):
@@ -77,41 +79,36 @@ class HistorySource:
     def close(self) -> None:
         self.git.close()
 
-    def prepare(self) -> Listing:
+    def stream(self) -> Iterator[Listing]:
         git, options = self.git, self.options
         self._head = head_commit(git)
-        gaps: list[str] = []
+        gaps: list[str] = list(self.info.hazards)
         if self.info.shallow:
             cut = ", ".join(c[:12] for c in shallow_boundaries(git)) or "unknown"
             gaps.append(
                 f"shallow clone: history before {cut} is not in this clone and was not scanned "
                 "(run `git fetch --unshallow` to scan everything)"
             )
-        listed = (
-            None if options.include_unreachable else list_with_origins(git, options.max_blob_size)
-        )
-        if listed is not None:
-            listing, self._origins = listed
-        else:
+        lister = HistoryLister(git, options.max_blob_size, damaged=bool(self.info.hazards))
+        commits = 0
+        if options.include_unreachable or not lister.usable():
             listing = take_inventory(
                 git,
                 include_unreachable=options.include_unreachable,
                 max_blob_size=options.max_blob_size,
             )
-        gaps += listing.warnings  # the listing's own complaints: a walk that stopped early
+            commits = listing.commit_count
+            # the listing's own complaints (a walk that stopped early) are gaps
+            yield replace(listing, warnings=(), gaps=(*listing.gaps, *listing.warnings))
+        else:
+            self._origins = lister.origins
+            for block in lister.blocks():
+                commits += block.commit_count
+                yield block
         warnings = []
-        if listing.commit_count == 0 and not options.include_unreachable:
+        if commits == 0 and not options.include_unreachable:
             warnings.append("empty repository: no commits to scan")
-        return Listing(
-            listing.to_read,
-            listing.blob_count,
-            listing.commit_count,
-            listing.bytes_total,
-            listing.skipped,
-            tuple(warnings),
-            listing.sizes,
-            gaps=tuple(gaps),
-        )
+        yield Listing(OidArray(), 0, 0, 0, (), tuple(warnings), gaps=tuple(gaps))
 
     def place(self, matched: Sequence[Matched], skipped: Sequence[Skipped]) -> Placement:
         git = self.git

@@ -42,6 +42,9 @@ class MessageSource:
     def close(self) -> None:
         pass
 
+    def stream(self) -> Iterator[Listing]:
+        yield self.prepare()
+
     def prepare(self) -> Listing:
         size = len(self.reader.text)
         return Listing(KeyList([""]), 0, 1, size, (), ())

@@ -12,7 +12,7 @@ the range. Blobs are scanned once however many paths and commits carry them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -135,6 +135,9 @@ class RangeSource:
 
     def close(self) -> None:
         self.git.close()
+
+    def stream(self) -> Iterator[Listing]:
+        yield self.prepare()
 
     def prepare(self) -> Listing:
         selection = self._selection = select_range(self.git, self._base, self._tip)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,6 +124,9 @@ class StagedSource:
 
     def close(self) -> None:
         self.git.close()
+
+    def stream(self) -> Iterator[Listing]:
+        yield self.prepare()
 
     def prepare(self) -> Listing:
         files = (
