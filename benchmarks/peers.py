@@ -69,8 +69,14 @@ def _scaffold_secrets(report: Path) -> list[str]:
 
 
 def _betterleaks_secrets(report: Path) -> list[str]:
-    text = report.read_text() or "[]"
-    return [str(item["Secret"]) for item in json.loads(text)]
+    # Betterleaks 2 writes {"schema_version", "findings": [...]}; 1.x wrote gitleaks' list
+    data = json.loads(report.read_text() or "[]")
+    if isinstance(data, list):
+        return [str(item["Secret"]) for item in data]
+    return [
+        str(item.get("match", {}).get("value") or item.get("match", {}).get("full", ""))
+        for item in data.get("findings", [])
+    ]
 
 
 def tools(scaffold_bin: Path) -> dict[str, Tool]:

@@ -250,7 +250,10 @@ class History:
                 yield f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n"
         yield b"\n"
 
-    def stream(self, commits: int, plant_every: int) -> Iterator[bytes]:
+    def stream(self, commits: int, plant_every: int, *, merges: bool = False) -> Iterator[bytes]:
+        """`merges`: a pull-request workflow, most changes made on a topic branch and merged
+        with a merge commit while main moves on, and a tag every 50 commits (the shape of
+        git/git and GitHub histories that the plain history lacks)."""
         rng = self.rng
         changes: dict[str, str | None] = {p: "\n".join(c) + "\n" for p, c in self.tree.items()}
         yield from self._commit("refs/heads/main", "initial import", changes, [])
@@ -290,8 +293,25 @@ class History:
                     self.planted.append(
                         Planted(kind, value, f"examples/decoy_{n}_{kind}.txt", n, False, "added")
                     )
-            yield from self._commit("refs/heads/main", message, changes, [main_tip])
+            if merges and n % 2 == 0:
+                yield from self._commit(f"refs/heads/topic-{n % 64}", message, changes, [main_tip])
+                topic_tip = self.mark
+                other = rng.choice(list(self.tree))
+                if other not in changes:  # main moves on meanwhile, so the merge is a real one
+                    self.tree[other] = self._churn(self.tree[other])
+                    moved: dict[str, str | None] = {other: "\n".join(self.tree[other]) + "\n"}
+                    yield from self._commit("refs/heads/main", f"fix {n}", moved, [main_tip])
+                    main_tip = self.mark
+                # fast-import takes the first parent's tree: the merge result names the topic's
+                # files again, as a clean merge's tree holds them
+                yield from self._commit(
+                    "refs/heads/main", f"Merge pull request #{n}", changes, [main_tip, topic_tip]
+                )
+            else:
+                yield from self._commit("refs/heads/main", message, changes, [main_tip])
             main_tip = self.mark
+            if merges and n % 50 == 0:
+                yield f"reset refs/tags/r{n}\nfrom :{main_tip}\n\n".encode()
             if n % 997 == 0:  # a side branch with one secret, merged with its own change
                 secret, code = _gh(rng)
                 side_path = f"side/branch_{n}.env.py"
@@ -316,7 +336,9 @@ class History:
                 yield f"reset refs/tags/v{n // 2500}.0.0\nfrom :{main_tip}\n\n".encode()
 
 
-def build(dest: Path, commits: int, files: int, seed: int, plant_every: int) -> list[Planted]:
+def build(
+    dest: Path, commits: int, files: int, seed: int, plant_every: int, *, merges: bool = False
+) -> list[Planted]:
     """Create `dest` as a fresh repository holding the synthetic history; return ground truth."""
     if dest.exists():
         raise SystemExit(f"error: {dest} exists; choose a new path")
@@ -328,7 +350,7 @@ def build(dest: Path, commits: int, files: int, seed: int, plant_every: int) -> 
         stdin=subprocess.PIPE,
     )
     assert proc.stdin is not None
-    for chunk in history.stream(commits, plant_every):
+    for chunk in history.stream(commits, plant_every, merges=merges):
         proc.stdin.write(chunk)
     proc.stdin.write(b"done\n")
     proc.stdin.close()

@@ -64,34 +64,41 @@ class _KeywordLines:
         # that occurs, so a keyword missing from them does not occur.
         self._known = found is not None
         self._found: dict[str, list[int]] = found or {}
+        self._lines: dict[str, list[tuple[int, int]]] = {}  # per keyword, shared by rules
 
-    def _positions(self, keyword: str) -> list[int]:
+    def _keyword_lines(self, keyword: str) -> list[tuple[int, int]]:
+        """(start, end) of each line holding `keyword`. Searching resumes after each such
+        line, so a keyword that occurs many times on one (long) line costs one search."""
+        spans = self._lines.get(keyword)
+        if spans is not None:
+            return spans
+        data, spans = self._data, []
+        size = len(data)
         if self._known:
-            return self._found.get(keyword, [])
-        if keyword not in self._found:
+            end = -1
+            for at in self._found.get(keyword, []):
+                if at > end:
+                    end = data.find(b"\n", at)
+                    end = size if end < 0 else end
+                    spans.append((data.rfind(b"\n", 0, at) + 1, end))
+        else:
             if self._lowered is None:
-                self._lowered = self._data.lower()
-            needle, positions = keyword.encode(), []
-            at = self._lowered.find(needle)
+                self._lowered = data.lower()
+            lowered, needle = self._lowered, keyword.encode()
+            at = lowered.find(needle)
             while at >= 0:
-                positions.append(at)
-                at = self._lowered.find(needle, at + 1)
-            self._found[keyword] = positions
-        return self._found[keyword]
+                end = data.find(b"\n", at)
+                end = size if end < 0 else end
+                spans.append((data.rfind(b"\n", 0, at) + 1, end))
+                at = lowered.find(needle, end + 1) if end < size else -1
+        self._lines[keyword] = spans
+        return spans
 
     def lines(self, keywords: tuple[str, ...]) -> list[tuple[int, int]]:
         """(start, end) of each line holding one of `keywords`, end excluding the newline."""
-        data, spans = self._data, []
-        window_end = -1
-        for at in sorted({p for k in keywords for p in self._positions(k)}):
-            if at <= window_end:
-                continue  # same line as the previous hit: one window each line (long lines!)
-            start = data.rfind(b"\n", 0, at) + 1
-            window_end = data.find(b"\n", at)
-            if window_end < 0:
-                window_end = len(data)
-            spans.append((start, window_end))
-        return spans
+        if len(keywords) == 1:
+            return self._keyword_lines(keywords[0])
+        return sorted({span for k in keywords for span in self._keyword_lines(k)})
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,15 @@ class Detector:
             regex = self._regexes[rule.id] = re.compile(rule.pattern.encode())
         return regex
 
+    def _anywhere(self, rule: Rule) -> re.Pattern[bytes]:
+        """The rule's pattern with `^`/`$` at every line: if it finds nothing in the whole
+        content, no line of it can match (a line's end is a `$` and a `\b` here too), so the
+        lines need not be looked at one by one."""
+        regex = self._regexes.get("\0" + rule.id)
+        if regex is None:
+            regex = self._regexes["\0" + rule.id] = re.compile(rule.pattern.encode(), re.M)
+        return regex
+
     def _content_hits(
         self, data: bytes, lines: _Lines | None, known: Candidates | None = None
     ) -> list[_Hit]:
@@ -146,6 +162,8 @@ class Detector:
         for index in candidates:
             rule = self._content[index]
             regex = self._regex(rule)
+            if not rule.multiline and self._anywhere(rule).search(data) is None:
+                continue  # most candidates: the prefilter's guess, which the pattern refutes
             spans = [(0, len(data))] if rule.multiline else windows.lines(rule.keywords)
             for window_start, window_end in spans:
                 for found in regex.finditer(data, window_start, window_end):
