@@ -82,3 +82,73 @@ def kubernetes_secret_values(data: bytes) -> list[EncodedValue]:
         for header in SECTION.finditer(doc):
             values.extend(_section_values(doc, offset, header))
     return values
+
+
+# SQL dumps: INSERT statements whose column list names a password column.
+INSERT = re.compile(
+    rb"(?i)\binsert[ \t]+(?:ignore[ \t]+)?into[ \t]+[`\"\[]?[\w.$]+[`\"\]]?[ \t]*"
+    rb"\(([^()]{1,4000})\)\s*values\s*"
+)
+PASSWORD_COLUMN = re.compile(
+    r"(?i)^(?:password|passwd|pass|pwd|user_?pass(?:word)?|plain_?password|password_?plain|"
+    r"db_?pass(?:word)?|smtp_?pass(?:word)?)$"
+)
+SQL_STRING = re.compile(rb"'((?:[^'\\\n]|\\.|'')*)'")
+SQL_OTHER = re.compile(rb"[^,()'\n]+")
+SQL_ROWS_PER_STATEMENT = 100_000
+
+
+def might_hold_sql_insert(data: bytes) -> bool:
+    """False when `data` holds no INSERT statement (two substring searches, in C)."""
+    return b"INSERT INTO" in data or b"insert into" in data
+
+
+def _columns(raw: bytes) -> list[str]:
+    return [c.strip().strip(b'`"[] \t\r\n').decode("utf-8", "replace") for c in raw.split(b",")]
+
+
+def _rows(data: bytes, at: int) -> list[list[tuple[int, int, bool]]]:
+    """The value tuples after VALUES: (start, end, quoted) of each value, row by row."""
+    rows: list[list[tuple[int, int, bool]]] = []
+    size = len(data)
+    while at < size and len(rows) < SQL_ROWS_PER_STATEMENT:
+        while at < size and data[at] in b" \t\r\n,":
+            at += 1
+        if at >= size or data[at] != ord("("):
+            break
+        at += 1
+        row: list[tuple[int, int, bool]] = []
+        while at < size and data[at] != ord(")"):
+            if data[at] in b" \t\r\n,":
+                at += 1
+                continue
+            quoted = SQL_STRING.match(data, at)
+            if quoted is not None:
+                row.append((quoted.start(1), quoted.end(1), True))
+                at = quoted.end()
+                continue
+            other = SQL_OTHER.match(data, at)
+            if other is None:
+                return rows  # something we do not read (a function call, a nested tuple)
+            row.append((other.start(), other.end(), False))
+            at = other.end()
+        rows.append(row)
+        at += 1
+    return rows
+
+
+def sql_password_values(data: bytes) -> list[EncodedValue]:
+    """The quoted values of password columns in a dump's INSERT statements."""
+    if not might_hold_sql_insert(data):
+        return []
+    values: list[EncodedValue] = []
+    for statement in INSERT.finditer(data):
+        wanted = [i for i, c in enumerate(_columns(statement.group(1))) if PASSWORD_COLUMN.match(c)]
+        if not wanted:
+            continue
+        for row in _rows(data, statement.end()):
+            for index in wanted:
+                if index < len(row) and row[index][2] and row[index][1] > row[index][0]:
+                    start, end, _ = row[index]
+                    values.append(EncodedValue(start, end, data[start:end], "sql"))
+    return values

@@ -5,20 +5,31 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
 
-from scaffold.scan import filters
+from scaffold.scan import filters, public
 from scaffold.scan.decoders import (
     EncodedValue,
     kubernetes_secret_values,
     might_hold_secret_manifest,
+    might_hold_sql_insert,
+    sql_password_values,
 )
-from scaffold.scan.model import Match, Validation
+from scaffold.scan.model import Confidence, Match, Validation
 from scaffold.scan.prefilter import Candidates, make_prefilter
 from scaffold.scan.rules import Rule, RuleSet
 from scaffold.scan.validators import VALIDATORS
 
 # How much of a long line the line-level heuristics look at around a secret.
 LINE_WINDOW = 400
+
+
+# Which rules (by scope) judge the values of each decoder section.
+DECODED_SCOPES = {
+    "data": "kubernetes-data",
+    "stringData": "kubernetes-stringdata",
+    "sql": "sql-password",
+}
 
 
 class _Lines:
@@ -39,6 +50,20 @@ class _Lines:
         previous = data.rfind(b"\n", 0, start - 1) + 1 if start else 0
         self._line = (previous, start, len(data) if end < 0 else end)
         return self._line
+
+    def around(self, offset: int, lines: int) -> bytes:
+        """The line holding `offset` and up to `lines` lines before and after it."""
+        data, (_, start, end) = self._data, self.bounds(offset)
+        for _ in range(lines):
+            if start <= 0:
+                break
+            start = data.rfind(b"\n", 0, start - 1) + 1
+        for _ in range(lines):
+            if end >= len(data):
+                break
+            following = data.find(b"\n", end + 1)
+            end = len(data) if following < 0 else following
+        return data[start:end]
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and byte column of `offset`; cheapest when asked in offset order."""
@@ -109,6 +134,7 @@ class _Hit:
     end: int
     validation: Validation | None  # None: the rule's validator refuted it (e.g. a bad checksum)
     allowed: bool = False  # an inline pragma accepts it: the findings stage leaves it out
+    evidence: int = 0  # how much text the rule's whole match covered: more is more specific
 
 
 class Detector:
@@ -116,26 +142,48 @@ class Detector:
 
     def __init__(self, ruleset: RuleSet, engine: str = "auto") -> None:
         self.ruleset = ruleset
-        self._content = [r for r in ruleset.rules if r.scope == "content"]
+        content = [r for r in ruleset.rules if r.scope == "content"]
+        # Rules with keywords go through the prefilter; rules with `paths` also run on any file
+        # whose path fits, keyword or not.
+        self._content = [r for r in content if r.keywords]
+        self._by_path = [r for r in content if r.paths]
         self._decoded = [r for r in ruleset.rules if r.scope != "content"]
         # compiled when a rule is first a candidate: a worker process starts ~0.1 s sooner
         self._regexes: dict[str, re.Pattern[bytes]] = {}
+        self._near: dict[str, re.Pattern[bytes]] = {}
+        self._path_rules: dict[str, list[Rule]] = {}
         self._prefilter = make_prefilter(self._content, ruleset.version, engine)
         self.engine_name = self._prefilter.name
 
-    def scan(self, data: bytes) -> list[Match]:
-        """Every credential in `data`: deduplicated, sorted by offset. Never raises on content."""
+    def scan(self, data: bytes, path: str | None = None) -> list[Match]:
+        """Every credential in `data`: deduplicated, sorted by offset. Never raises on content.
+
+        `path`, when known, is where the content sits: rules with `paths` that fit it run on
+        the whole content even without a keyword (a `.pgpass`, a Rails `master.key`).
+        """
         if not data:
             return []
         candidates = self._prefilter.candidates(data)
+        by_path = self._rules_for_path(path) if path else []
         manifest = bool(self._decoded) and might_hold_secret_manifest(data)
-        if not candidates[0] and not manifest:
+        dump = bool(self._decoded) and might_hold_sql_insert(data)
+        if not candidates[0] and not manifest and not dump and not by_path:
             return []  # nearly all content of a history: no line bookkeeping for it
         lines = _Lines(data)
-        hits = self._content_hits(data, lines, candidates)
-        if manifest:
-            hits += self._manifest_hits(data, lines, hits)
+        hits = self._content_hits(data, lines, candidates, by_path)
+        if manifest or dump:
+            hits += self._decoded_hits(data, lines, hits)
         return self._finish(hits, lines)
+
+    def _rules_for_path(self, path: str) -> list[Rule]:
+        """The rules whose `paths` fit `path` (a glob matches the path's tail, like .gitignore)."""
+        found = self._path_rules.get(path)
+        if found is None:
+            where = PurePosixPath(path.replace("\\", "/"))
+            found = [r for r in self._by_path if any(where.match(glob) for glob in r.paths)]
+            if len(self._path_rules) < 4096:
+                self._path_rules[path] = found
+        return found
 
     def _regex(self, rule: Rule) -> re.Pattern[bytes]:
         regex = self._regexes.get(rule.id)
@@ -153,18 +201,28 @@ class Detector:
         return regex
 
     def _content_hits(
-        self, data: bytes, lines: _Lines | None, known: Candidates | None = None
+        self,
+        data: bytes,
+        lines: _Lines | None,
+        known: Candidates | None = None,
+        by_path: list[Rule] | None = None,
     ) -> list[_Hit]:
-        """`known`: what the prefilter already said of `data`, if it was asked."""
+        """`known`: what the prefilter already said of `data`, if it was asked; `by_path`: rules
+        the content's path calls for, run on all of it."""
         hits = []
         candidates, positions = self._prefilter.candidates(data) if known is None else known
         windows = _KeywordLines(data, positions)
-        for index in candidates:
-            rule = self._content[index]
+        chosen = [self._content[index] for index in candidates]
+        whole = {rule.id for rule in by_path or ()}
+        chosen += [rule for rule in by_path or () if rule not in chosen]
+        for rule in chosen:
             regex = self._regex(rule)
-            if not rule.multiline and self._anywhere(rule).search(data) is None:
+            if rule.multiline or rule.id in whole:
+                spans = [(0, len(data))]
+            elif self._anywhere(rule).search(data) is None:
                 continue  # most candidates: the prefilter's guess, which the pattern refutes
-            spans = [(0, len(data))] if rule.multiline else windows.lines(rule.keywords)
+            else:
+                spans = windows.lines(rule.keywords)
             for window_start, window_end in spans:
                 for found in regex.finditer(data, window_start, window_end):
                     start, end = found.span(rule.secret_group)
@@ -172,7 +230,7 @@ class Detector:
                         continue
                     hit = self._judge(rule, data, start, end, lines)
                     if hit is not None:
-                        hits.append(hit)
+                        hits.append(replace(hit, evidence=found.end() - found.start()))
         return hits
 
     def _judge(
@@ -181,32 +239,56 @@ class Detector:
         """Apply filters and the validator; `lines` is None for decoded values (no line context)."""
         secret = data[start:end].decode("utf-8", "replace")
         # Cheapest checks first: most candidates of generic rules end here.
-        if secret in filters.documentation_keys():
+        if public.documented(secret) or filters.crosses_line_end(secret, rule.multiline):
             return None
-        if rule.generic and (filters.is_identifier(secret) or filters.is_weak_shape(secret)):
+        if rule.value == "generic" and filters.not_a_value(secret):
+            return None
+        if rule.value == "password" and (
+            filters.names_something(secret) or filters.is_weak_password(secret)
+        ):
             return None
         if rule.entropy is not None and filters.shannon_entropy(secret) < rule.entropy:
             return None
-        free_form = rule.generic or rule.id.endswith("-url-password")
+        free_form = rule.value != "token"
         if filters.is_templated(secret) or filters.is_placeholder(secret, free_form=free_form):
             return None
         allowed = False
         if lines is not None:
             previous, line_start, line_end = lines.bounds(start)
             allowed = filters.allowlisted(data[line_start:line_end], data[previous:line_start])
-            if rule.generic:
-                prefix = data[max(line_start, start - LINE_WINDOW) : start]
-                if filters.generic_false_positive(secret, prefix.decode("utf-8", "replace")):
-                    return None
+            if not self._fits_its_line(rule, secret, data, start, lines):
+                return None
+        if lines is None and public.public_by_design(secret, lambda _: "") is not None:
+            return None
         if rule.validator is None:
             return _Hit(rule, secret, start, end, Validation.UNVERIFIED, allowed)
         # A refuted candidate is kept (validation None) so that a less telling rule cannot report
         # the same span: a token with a wrong checksum is not a secret under a generic rule either.
         return _Hit(rule, secret, start, end, VALIDATORS[rule.validator](secret), allowed)
 
-    def _manifest_hits(self, data: bytes, lines: _Lines, found: list[_Hit]) -> list[_Hit]:
+    def _fits_its_line(
+        self, rule: Rule, secret: str, data: bytes, start: int, lines: _Lines
+    ) -> bool:
+        """The checks that read the secret's surroundings: the key it is assigned to, the context
+        a rule requires (`near`), and keys that are public by design."""
+        _, line_start, _ = lines.bounds(start)
+        if rule.value != "token":
+            prefix = data[max(line_start, start - LINE_WINDOW) : start]
+            if filters.generic_false_positive(secret, prefix.decode("utf-8", "replace")):
+                return False
+        if rule.near:
+            regex = self._near.get(rule.id)
+            if regex is None:
+                regex = self._near[rule.id] = re.compile(rule.near.encode())
+            if regex.search(lines.around(start, public.NEAR_LINES)) is None:
+                return False
+        nearby = lambda n: lines.around(start, n).decode("utf-8", "replace")  # noqa: E731
+        return public.public_by_design(secret, nearby) is None
+
+    def _decoded_hits(self, data: bytes, lines: _Lines, found: list[_Hit]) -> list[_Hit]:
+        """Values a decoder says are secret: Kubernetes Secret data, passwords of SQL rows."""
         hits: list[_Hit] = []
-        for value in kubernetes_secret_values(data):
+        for value in kubernetes_secret_values(data) + sql_password_values(data):
             previous, line_start, line_end = lines.bounds(value.start)
             allowed = filters.allowlisted(data[line_start:line_end], data[previous:line_start])
             if value.section == "data":
@@ -218,20 +300,25 @@ class Detector:
                 ]
                 inner = [h for h in inner if h.validation is not None]
             else:
-                # stringData is plain text, already scanned where it stands; a generic hit on it
-                # gives way to the more telling stringData rule (see _finish).
+                # stringData and SQL values are plain text, already scanned where they stand; a
+                # generic or password-setting hit gives way to the more telling decoder rule.
                 inner = [
                     h
                     for h in found
-                    if h.start < value.end and value.start < h.end and not h.rule.generic
+                    if h.start < value.end and value.start < h.end and h.rule.value == "token"
                 ]
+            # A hashed password column is the hash rules' to judge, not the password rule's.
+            if value.section == "sql" and filters.is_password_hash(
+                value.decoded.decode("utf-8", "replace")
+            ):
+                continue
             if not inner:
                 hits += [replace(h, allowed=allowed) for h in self._flag_value(value)]
         return hits
 
     def _flag_value(self, value: EncodedValue) -> list[_Hit]:
-        """A Secret value no provider rule recognised: the manifest says it is secret anyway."""
-        scope = "kubernetes-data" if value.section == "data" else "kubernetes-stringdata"
+        """A value no provider rule recognised: the manifest (or the column) says it is secret."""
+        scope = DECODED_SCOPES[value.section]
         for rule in self._decoded:
             if rule.scope != scope:
                 continue
@@ -253,12 +340,19 @@ class Detector:
         for spans in above.values():
             spans.sort()
         unique: dict[tuple[str, int, int], _Hit] = {}
+        # One finding per span among equally ranked rules: the most confident, then the one
+        # whose match read the most (`jdbc:postgresql://u:p@h` over `postgresql://u:p@h`).
+        best: dict[tuple[int, int], _Hit] = {}
         for hit in hits:
             rank = hit.rule.precedence
             if hit.validation is None or (
                 rank in above and _overlaps(above[rank], hit.start, hit.end)
             ):
                 continue
+            held = best.get((hit.start, hit.end))
+            if held is None or _strength(hit) > _strength(held):
+                best[(hit.start, hit.end)] = hit
+        for hit in best.values():
             unique.setdefault((hit.rule.id, hit.start, hit.end), hit)
         matches = []
         for (rule_id, start, end), hit in sorted(unique.items(), key=lambda kv: kv[0][1:]):
@@ -268,6 +362,13 @@ class Detector:
                 Match(rule_id, hit.secret, start, end, line, column, hit.validation, hit.allowed)
             )
         return sorted(matches, key=lambda m: (m.start, m.end, m.rule_id))
+
+
+CONFIDENCE_ORDER = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
+
+
+def _strength(hit: _Hit) -> tuple[int, int]:
+    return CONFIDENCE_ORDER[hit.rule.confidence], hit.evidence
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:

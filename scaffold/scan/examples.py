@@ -35,6 +35,9 @@ ALPHABETS = {
     "base32": string.ascii_uppercase + "234567",
     "bech32": "qpzry9x8gf2tvdw0s3jn54khce6mua7l",
     "upper_bech32": "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L",
+    # What people type as passwords, minus what quoting or comments in config files would cut.
+    "pw": string.ascii_letters + string.digits + "!@%^&*-_+.?~",
+    "crypt64": "./" + string.ascii_letters + string.digits,
 }
 
 
@@ -80,6 +83,22 @@ def _uuid(rng: random.Random) -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
 
 
+def _discord(rng: random.Random) -> str:
+    """A bot token: base64 of the bot's user id, a timestamp part, an HMAC part."""
+    user_id = str(rng.randrange(10**17, 10**19))
+    first = base64.b64encode(user_id.encode()).decode().rstrip("=")
+    return f"{first}.{_draw(rng, ALPHABETS['b64url'], 6)}.{_draw(rng, ALPHABETS['b64url'], 38)}"
+
+
+def _crypt(rng: random.Random, kind: str) -> str:
+    """A password hash in crypt(3) notation: bcrypt, sha512crypt, md5crypt or Apache's apr1."""
+    salt = _draw(rng, ALPHABETS["crypt64"], 22 if kind == "bcrypt" else 16 if kind == "6" else 8)
+    if kind == "bcrypt":
+        return "$2y$12$" + salt + _draw(rng, ALPHABETS["crypt64"], 31)
+    length = {"6": 86, "5": 43}.get(kind, 22)
+    return f"${kind}${salt}${_draw(rng, ALPHABETS['crypt64'], length)}"
+
+
 def aws_documentation_keys() -> tuple[str, str]:
     """AWS's published example key pair, assembled from parts (it is famous, not secret)."""
     key_id = "AKIA" + "IOSFODNN7" + "EXAMPLE"
@@ -98,6 +117,8 @@ NAMED: dict[str, Generator] = {
     "pem": _pem,
     "jwt": _jwt,
     "uuid": lambda rng, arg: _uuid(rng),
+    "discord": lambda rng, arg: _discord(rng),
+    "crypt": lambda rng, arg: _crypt(rng, arg or "6"),
     "base64": lambda rng, arg: base64.b64encode(arg.encode()).decode(),
     "aws_doc_id": lambda rng, arg: aws_documentation_keys()[0],
     "aws_doc_secret": lambda rng, arg: aws_documentation_keys()[1],

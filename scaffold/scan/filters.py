@@ -1,19 +1,22 @@
-"""Why a pattern hit is not a credential: placeholders, templates, documentation keys, entropy.
+"""Why a pattern hit is not a credential: placeholders, templates, names, words, entropy.
 
 detect-secrets' heuristics are reused where they fit (sequential strings, templated values,
-indirect references such as `get_secret()` or `request.headers["token"]`).
+indirect references such as `get_secret()` or `request.headers["token"]`, and its character
+model of English, trained on RFCs, to tell words from random text). Published example values
+and keys that are public by design live in scaffold.scan.public.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import string
 from collections import Counter
 from functools import lru_cache
+from importlib import resources
 from types import ModuleType
-
-from scaffold.scan.examples import aws_documentation_keys
+from urllib.parse import unquote
 
 
 @lru_cache(maxsize=1)
@@ -54,6 +57,7 @@ PLACEHOLDER_WORDS = (
     "secret_here",
     "key_here",
     "token_here",
+    "put your unique phrase here",
 )
 # Whole segments (split on _ - . and spaces) that mark the value as non-production.
 PLACEHOLDER_SEGMENTS = frozenset(
@@ -89,27 +93,35 @@ PLACEHOLDER_VALUES = frozenset(
 PLACEHOLDER_WORD = re.compile(
     "|".join(re.escape(w) for word in PLACEHOLDER_WORDS for w in (word, word.upper()))
 )
-TEMPLATE_MARKS = re.compile(r"\$\{|\{\{|\}\}|%\([\w.]+\)[sd]|\$\(|^\$[A-Za-z_]|^<[^>]*>$|^%[\w]+%$")
+# Interpolations of many languages: ${x} {{x}} %(x)s $(x) $x <x> %x% #{x} %{x} <%= x %> @x@
+# {x} [x] __X__: the value is filled in elsewhere.
+TEMPLATE_MARKS = re.compile(
+    r"\$\{|\{\{|\}\}|%\([\w.]+\)[sd]|\$\(|^\$[A-Za-z_]\w*(?:$|[^\w$])|^<[^>]*>$|^%[\w]+%$|#\{[^{}\s]+\}|%\{[\w.-]+\}|<%=?\s"
+    r"|^@[A-Za-z_][\w.]*@$|^!!?[A-Za-z_][\w:./-]*$|^\{[^{}]*\}$|^\[[A-Za-z_][\w. -]*\]$"
+    r"|^__[A-Z0-9_]+__$"
+)
 SEGMENT_SPLIT = re.compile(r"(?:[_\-.\s/:@]|%20)+")
 REPEATED_RUN = re.compile(r"(.)\1{5,}")
 PRAGMA_LINE = re.compile(rb"pragma:\s*(?:allow|white)list[ \t]+secret", re.IGNORECASE)
 PRAGMA_NEXT = re.compile(rb"pragma:\s*(?:allow|white)list[ \t]+nextline[ \t]+secret", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
-def documentation_keys() -> frozenset[str]:
-    """Credentials printed in vendors' documentation: public by design, never findings."""
-    key_id, secret = aws_documentation_keys()
-    return frozenset(
-        {
-            key_id,
-            secret,
-            "AKIAI44QH8DHB" + "EXAMPLE",
-            "je7MtGbClwBF/2Zp9Utk/h3yCo8nvb" + "EXAMPLEKEY",
-            "sk_test_4eC39HqLyjWDarjt" + "T1zdp7dc",
-            "xoxb-not-a-real" + "-token-this-will-not-work",
-        }
-    )
+ESCAPED_LINE_END = re.compile(r"\\[nr]")
+
+
+def crosses_line_end(secret: str, multiline: bool = False) -> bool:
+    """A value ends at its line's end, and at a `\\n` written inside a string literal: what
+    follows is the next line of the text, not more of the secret (key blocks excepted)."""
+    if "-----BEGIN " in secret:
+        return False  # a PEM block, written with real or escaped line breaks
+    if not multiline and ("\n" in secret or "\r" in secret):
+        return True
+    return ESCAPED_LINE_END.search(secret) is not None
+
+
+def _url_decoded(secret: str) -> str:
+    """`%7BENCODED_PASSWORD%7D` is `{ENCODED_PASSWORD}` to whoever reads it."""
+    return unquote(secret) if "%" in secret else secret
 
 
 def shannon_entropy(text: str) -> float:
@@ -126,6 +138,7 @@ def is_placeholder(secret: str, *, free_form: bool = False) -> bool:
     `free_form` values (generic assignments, URL passwords) have no token prefix, so words like
     `secret` in them (`my-secret`, `a%20secret`) mark a stand-in too.
     """
+    secret = _url_decoded(secret)
     lowered = secret.lower()
     if lowered in PLACEHOLDER_VALUES or len(set(secret)) <= 2:
         return True
@@ -134,33 +147,68 @@ def is_placeholder(secret: str, *, free_form: bool = False) -> bool:
     segments = [s for s in SEGMENT_SPLIT.split(lowered) if s]
     if any(s in PLACEHOLDER_SEGMENTS for s in segments):
         return True
-    if free_form and any(s in FREE_FORM_WORDS for s in segments):
+    if segments and all(s in PLACEHOLDER_VALUES for s in segments):
+        return True  # `true.`, `none,`
+    if free_form and _stand_in_words(lowered, segments):
         return True
     # The variable part of a token is its last segment (after ghp_, sk_live_, xoxb-...).
     tail = segments[-1] if segments else lowered
     if len(tail) >= 4 and (_heuristics().is_sequential_string(tail) or len(set(tail)) <= 2):
         return True
-    return len(secret) < 200 and REPEATED_RUN.search(secret) is not None
+    # A run of one character that is a third of the value: `ghp_xxxx...`, `sk_0000...`. Shorter
+    # runs occur in real encoded data (ASN.1 padding in base64 reads AAAAAAAAAAAA).
+    return any(len(run.group(0)) * 3 >= len(secret) for run in REPEATED_RUN.finditer(secret))
+
+
+# Leetspeak people write for the word itself: p4ssw0rd, s3cr3t, P@ssw0rd.
+LEET = str.maketrans("4@30157$", "aaeoilts")
+
+
+def _stand_in_words(lowered: str, segments: list[str]) -> bool:
+    """`pass1`, `secret-2`, `p4ssw0rd`: the word password, secret or token standing in."""
+    if lowered.translate(LEET) in FREE_FORM_WORDS | PLACEHOLDER_VALUES:
+        return True
+    return any(s.rstrip(string.digits) in FREE_FORM_WORDS for s in segments)
+
+
+def is_weak_password(secret: str) -> bool:
+    """What nobody sets as a password but tests and prose do: one short lowercase word
+    (`three`, `bogus`, `cmdline`), kebab or snake words (`to-be-stolen`)."""
+    if LOWER_WORDS.match(secret):
+        return True
+    return len(secret) < 12 and (secret.isalpha() and secret.islower())
 
 
 def is_templated(secret: str) -> bool:
     """`${VAR}`, `{{ var }}`, `%(var)s`, `<your-token>`, `$VAR`, `%VAR%`: filled in elsewhere."""
-    return TEMPLATE_MARKS.search(secret) is not None or bool(
-        _heuristics().is_templated_secret(secret)
+    decoded = _url_decoded(secret)
+    return any(TEMPLATE_MARKS.search(value) is not None for value in {secret, decoded}) or bool(
+        _heuristics().is_templated_secret(decoded)
     )
 
 
-# Shapes of values that name something rather than being a secret: ENV_NAMES, snake/kebab
-# words, camelCase, dotted.attribute.access, paths and file names.
-IDENTIFIER = re.compile(
-    r"^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"
-    r"|[a-z]+(?:[_-][a-z]+)+"
-    r"|[a-z]+(?:[A-Z][a-z0-9]+)+"
-    r"|(?:[A-Z][a-z]+){2,}"
+# Shapes of values that name something rather than being a secret: ENV_NAMES, CSS selectors,
+# paths, dotted.attribute.access, dates and file names...
+NAME_SHAPES = (
+    r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"
+    r"|[.#][A-Za-z_-][\w-]*"
+    r"|[*&][A-Za-z_][A-Za-z0-9_-]*"  # YAML aliases and anchors
+    r"|-?(?:0[xX][0-9a-fA-F]+|[0-9]+(?:\.[0-9]+)?)"  # numbers
+    r"|[~^<>=v]{0,3}[0-9]+(?:\.[0-9]+)+[\w.+-]*"  # versions and version ranges
+    r"|(?:~|[A-Za-z]:)?[\\/][\w.\\/-]*"
     r"|[A-Za-z_]\w*(?:\[-?\d+\])?(?:\.[A-Za-z_]\w*(?:\[-?\d+\])?)+(?::[A-Za-z_]\w*)?"
     r"|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?"
     r"|[\w.-]*(?:/[\w.-]+)+/?"
-    r"|[\w.-]+\.(?:json|ya?ml|txt|pem|key|env|ini|cfg|conf|toml|xml|py|js|ts|sh|crt|p12|pfx|jks))$"
+    r"|[\w.-]+\.(?:json|ya?ml|txt|pem|key|env|ini|cfg|conf|toml|xml|py|js|ts|sh|crt|p12|pfx|jks)"
+)
+NAME = re.compile(f"^(?:{NAME_SHAPES})$")
+# ...and, where any word could be the value (generic rules), snake/kebab words and camelCase.
+LOWER_WORDS = re.compile(r"^_*[a-z]+(?:[_-]+[a-z]+)+_*$")
+IDENTIFIER = re.compile(
+    f"^(?:{NAME_SHAPES}"
+    r"|_*[a-z]+(?:[_-]+[a-z]+)+_*"
+    r"|[a-z]+(?:[A-Z][a-z0-9]+)+"
+    r"|(?:[A-Z][a-z]+){2,})$"
 )
 # The setting a generic value is assigned to: the last name before the assignment operator.
 ASSIGNED_KEY = re.compile(
@@ -237,9 +285,74 @@ def is_identifier(secret: str) -> bool:
     """A name, path, attribute access or UUID: `GITHUB_TOKEN`, `x-access-token`, `cfg.db.pw`."""
     # A bare UUID in a generic assignment is far more often an id than a credential; the
     # providers whose tokens are UUIDs have their own rules.
+    secret = _url_decoded(secret)
     return IDENTIFIER.match(secret) is not None or (
         len(secret) == 36 and _heuristics().is_potential_uuid(secret)
     )
+
+
+# Password hashes: what a password column of a dump holds when the application hashes.
+PASSWORD_HASH = re.compile(
+    r"^(?:\$[0-9a-z]{1,8}\$[^\s]{8,}|\{[A-Z0-9]{3,8}\}\S{16,}|[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|"
+    r"(?:pbkdf2|scrypt|argon2|bcrypt|sha1|md5)[_:$][^\s]{16,})$"
+)
+
+
+def is_password_hash(value: str) -> bool:
+    """`$2y$12$...`, `{SSHA}...`, `pbkdf2:sha256:...`, hex digests: a hash, not the password."""
+    return PASSWORD_HASH.match(value) is not None
+
+
+def names_something(secret: str) -> bool:
+    """A password value that is a name instead: `DB_PASSWORD`, `cfg.db.password`, a path."""
+    return NAME.match(_url_decoded(secret)) is not None
+
+
+@lru_cache(maxsize=1)
+def _english_bigrams() -> dict[str, float]:
+    """-log2 P(next letter | letter) in English, from detect-secrets' RFC-trained model."""
+    model = resources.files("detect_secrets") / "filters" / "gibberish" / "rfc.model"
+    data = json.loads(model.read_text(encoding="utf-8"))
+    letters, counts = data["charset"], data["counts"]
+    costs = {}
+    for first in letters:
+        row = counts.get(first, {})
+        total = sum(row.get(second, 0) for second in letters) + len(letters)
+        for second in letters:
+            costs[first + second] = -math.log2((row.get(second, 0) + 1) / total)
+    return costs
+
+
+LETTER_RUN = re.compile(r"[a-z]+")
+# Bits per letter pair: English words and identifiers cost 3-4.2, random tokens 5-7 (at 8
+# characters, 1 in 50 random strings falls below; at 16, fewer than 1 in 100).
+ENGLISH_BITS = 4.2
+HEX_ONLY = frozenset(string.hexdigits + "-")
+
+
+def is_natural_language(secret: str) -> bool:
+    """Words, not randomness: `Whitespace`, `StatelessResetToken`, `salesforcepassword`.
+
+    Scores the letter pairs against English (Betterleaks asks a BPE tokenizer how well the text
+    compresses; this asks detect-secrets' character model how likely it reads). Hex strings
+    are left alone: their six letters say nothing about language.
+    """
+    if not set(secret) - HEX_ONLY:
+        return False
+    costs = _english_bigrams()
+    pairs = [
+        run[i : i + 2] for run in LETTER_RUN.findall(secret.lower()) for i in range(len(run) - 1)
+    ]
+    letters = sum(c.isalpha() for c in secret)
+    # Mostly letters, enough of them to judge, and they read like English.
+    if len(pairs) < 5 or letters < 0.6 * len(secret):
+        return False
+    return sum(costs[pair] for pair in pairs) / len(pairs) < ENGLISH_BITS
+
+
+def not_a_value(secret: str) -> bool:
+    """What a generic rule's candidate must not be: a name, a weak shape or plain words."""
+    return is_identifier(secret) or is_weak_shape(secret) or is_natural_language(secret)
 
 
 def is_weak_shape(secret: str) -> bool:
@@ -267,12 +380,27 @@ def describes_secret(line_before: str) -> bool:
 
 def generic_false_positive(secret: str, line_before: str) -> bool:
     """The line-level checks generic rules get: the key's meaning, lookups, ids."""
-    return describes_secret(line_before) or is_reference_or_id(secret, line_before)
+    return (
+        describes_secret(line_before)
+        or names_its_key(secret, line_before)
+        or is_reference_or_id(secret, line_before)
+    )
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def names_its_key(secret: str, line_before: str) -> bool:
+    """`smtppass = smtppass`, `password: $password`: the value is the variable's own name."""
+    key = ASSIGNED_KEY.search(line_before[-200:])
+    value = _squashed(secret)
+    return key is not None and len(value) >= 4 and value in _squashed(key.group(1))
 
 
 def is_reference_or_id(secret: str, line_before: str) -> bool:
     """Generic rules: the value is looked up elsewhere, or named like an id (`user_id = ...`)."""
-    return is_reference(line_before) or _heuristics().is_likely_id_string(
+    return is_reference(line_before + secret) or _heuristics().is_likely_id_string(
         secret, line_before + secret
     )
 

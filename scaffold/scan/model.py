@@ -73,6 +73,7 @@ class RuleInfo:
     severity: Severity
     remediation: str  # what to do when this fires: revoke where, rotate how
     references: tuple[str, ...] = ()
+    confidence: Confidence = Confidence.MEDIUM  # how telling the rule's format is (Rule.confidence)
 
 
 @dataclass(frozen=True)

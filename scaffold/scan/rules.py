@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import ScaffoldError
-from scaffold.scan.model import RuleInfo, Severity
+from scaffold.scan.model import Confidence, RuleInfo, Severity
+from scaffold.scan.ruleshape import FORMAT_LITERALS, fixed_characters
 from scaffold.scan.validators import VALIDATORS
 
 # Bump when matching code changes what a rule set finds: stores keyed on RuleSet.version rescan.
-DETECTION_VERSION = "2"
+DETECTION_VERSION = "4"
 
 RULE_KEYS = frozenset(
     {
@@ -34,19 +35,30 @@ RULE_KEYS = frozenset(
         "negatives",
         "scope",
         "multiline",
+        "confidence",
+        "value",
+        "near",
+        "paths",
         "verify",
     }
 )
-# What a rule's pattern is run on: file content, or values a decoder pulled out of a manifest.
-SCOPES = ("content", "kubernetes-data", "kubernetes-stringdata")
-FILE_KEYS = frozenset({"provider", "severity", "remediation", "references", "rules"})
+# What a rule's pattern is run on: file content, or values a decoder pulled out of a Kubernetes
+# manifest or a SQL dump's INSERT statements.
+SCOPES = ("content", "kubernetes-data", "kubernetes-stringdata", "sql-password")
+FILE_KEYS = frozenset(
+    {"provider", "format", "severity", "confidence", "value", "remediation", "references", "rules"}
+)
+# What a secret is, which decides the checks a candidate gets (see docs/rules.md):
+# token = a provider's generated key; password = what a person typed into a credential format;
+# generic = a value that only a nearby word such as `password` points at.
+VALUES = ("token", "password", "generic")
 ID_SHAPE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Constructs Python accepts but Hyperscan does not (or reads differently): both engines must agree.
 # Checked on the pattern with escapes and [classes] blanked out (see _skeleton).
 UNPORTABLE = re.compile(r"\(\?<?[=!]|\(\?P=|\(\?>|\(\?\(|\\[1-9]|\\Z|[*+?}]\+")
 
-# Rule families that recognise a format, not a provider: they give way to provider rules.
-FORMAT_PROVIDERS = frozenset({"Private keys", "JSON Web Token", "Connection strings"})
+# Validators whose verdict is a checksum: a token that passes is almost surely real.
+CHECKSUM_VALIDATORS = frozenset({"crc32-base62", "pypi-macaroon"})
 # Example strings mark the expected secret with these; no marker = the whole example.
 SECRET_OPEN, SECRET_CLOSE = "«", "»"
 
@@ -77,6 +89,12 @@ class Rule:
     # Single-line rules run only on lines holding one of their keywords; multiline rules (PEM
     # blocks, pretty-printed JSON) run on the whole content.
     multiline: bool = False
+    confidence: Confidence = Confidence.MEDIUM  # see default_confidence
+    # The file recognises a format (a PEM block, a .netrc entry), not one provider's token.
+    format: bool = False
+    value: str = "token"  # see VALUES
+    near: str = ""  # a regex that must match within NEAR_LINES lines of the secret
+    paths: tuple[str, ...] = ()  # file names or globs where the rule runs without a keyword
     verify: str = ""  # the `[rules.verify]` table as canonical JSON (scaffold/verify/spec.py)
 
     def info(self) -> RuleInfo:
@@ -87,6 +105,7 @@ class Rule:
             severity=self.severity,
             remediation=self.remediation,
             references=self.references,
+            confidence=self.confidence,
         )
 
     @property
@@ -103,7 +122,7 @@ class Rule:
         """
         if self.generic:
             return 0
-        return 1 if self.provider in FORMAT_PROVIDERS else 2
+        return 1 if self.format else 2
 
 
 @dataclass(frozen=True)
@@ -186,6 +205,57 @@ def _check_pattern(pattern: str, where: str) -> None:
         raise RuleError(f"{where}: pattern matches the empty string")
 
 
+def default_confidence(
+    provider: str, pattern: str, secret_group: int, validator: str | None
+) -> Confidence:
+    """A rule's confidence when its file does not say: what its format alone proves.
+
+    High: a checksum validates the token, or every secret carries the provider's own fixed
+    text (`ghp_`, `xoxb-`, `AKIA`). Low: generic assignments and entropy. Medium: the rest,
+    such as a provider's key recognised by a keyword standing next to 32 hex digits.
+    """
+    if provider == "generic":
+        return Confidence.LOW
+    if validator in CHECKSUM_VALIDATORS:
+        return Confidence.HIGH
+    if fixed_characters(pattern, secret_group) >= FORMAT_LITERALS:
+        return Confidence.HIGH
+    return Confidence.MEDIUM
+
+
+def _confidence(raw: Any, where: str) -> Confidence | None:
+    if raw is None:
+        return None
+    try:
+        return Confidence(raw)
+    except ValueError:
+        choices = ", ".join(c.value for c in Confidence)
+        raise RuleError(f"{where}: confidence must be one of {choices}") from None
+
+
+def _value(raw: Any, defaults: dict[str, Any], rule_id: str, where: str) -> str:
+    value = raw.get("value", defaults.get("value"))
+    if value is None:
+        if defaults["provider"] == "generic":
+            return "generic"
+        return "password" if rule_id.endswith("-password") else "token"
+    if value not in VALUES:
+        raise RuleError(f"{where}: value must be one of {', '.join(VALUES)}")
+    return str(value)
+
+
+def _near(raw: Any, where: str) -> str:
+    near = raw.get("near", "")
+    if not isinstance(near, str):
+        raise RuleError(f"{where}: `near` must be a regex string")
+    if near:
+        try:
+            re.compile(near.encode())
+        except re.error as exc:
+            raise RuleError(f"{where}: `near` does not compile: {exc}") from None
+    return near
+
+
 def _rule(raw: Any, defaults: dict[str, Any], source: str, index: int) -> Rule:
     if not isinstance(raw, dict):
         raise RuleError(f"{source}: rules[{index}] must be a table")
@@ -196,7 +266,7 @@ def _rule(raw: Any, defaults: dict[str, Any], source: str, index: int) -> Rule:
     unknown = sorted(set(raw) - RULE_KEYS)
     if unknown:
         raise RuleError(f"{where}: unknown key(s) {', '.join(unknown)}")
-    for key in ("description", "pattern", "keywords", "remediation"):
+    for key in ("description", "pattern", "remediation"):
         if key not in raw and key not in defaults:
             raise RuleError(f"{where}: missing `{key}`")
     pattern = raw["pattern"]
@@ -207,9 +277,14 @@ def _rule(raw: Any, defaults: dict[str, Any], source: str, index: int) -> Rule:
     secret_group = raw.get("secret_group", 1 if groups else 0)
     if not isinstance(secret_group, int) or not 0 <= secret_group <= groups:
         raise RuleError(f"{where}: secret_group must be 0..{groups} (the pattern's groups)")
-    keywords = _strings(raw["keywords"], where, "keywords")
-    if not keywords or any(not k or not k.isascii() or k != k.lower() for k in keywords):
-        raise RuleError(f"{where}: keywords must be non-empty lowercase ASCII literals")
+    paths = _strings(raw.get("paths", []), where, "paths")
+    keywords = _strings(raw.get("keywords", []), where, "keywords")
+    if (not keywords and not paths) or any(
+        not k or not k.isascii() or k != k.lower() for k in keywords
+    ):
+        raise RuleError(
+            f"{where}: keywords must be non-empty lowercase ASCII literals (or give `paths`)"
+        )
     severity = raw.get("severity", defaults.get("severity", "high"))
     try:
         severity = Severity(severity)
@@ -235,6 +310,12 @@ def _rule(raw: Any, defaults: dict[str, Any], source: str, index: int) -> Rule:
         raise RuleError(f"{where}: multiline must be true or false")
     if any("\n" in k or "\r" in k for k in keywords):
         raise RuleError(f"{where}: keywords cannot contain line breaks")
+    format_file = defaults.get("format", False)
+    if not isinstance(format_file, bool):
+        raise RuleError(f"{source}: `format` must be true or false")
+    confidence = _confidence(raw.get("confidence", defaults.get("confidence")), where)
+    if confidence is None:
+        confidence = default_confidence(defaults["provider"], pattern, secret_group, validator)
     verify = ""
     if "verify" in raw:
         from scaffold.verify.spec import SpecError, canonical
@@ -264,6 +345,11 @@ def _rule(raw: Any, defaults: dict[str, Any], source: str, index: int) -> Rule:
         source=source,
         scope=scope,
         multiline=multiline,
+        confidence=confidence,
+        format=format_file,
+        value=_value(raw, defaults, rule_id, where),
+        near=_near(raw, where),
+        paths=paths,
         verify=verify,
     )
 

@@ -71,9 +71,53 @@ def check_jwt(secret: str) -> Validation | None:
     return None if decoded["alg"].lower() == "none" else Validation.UNVERIFIED
 
 
+def _printable(raw: bytes | None) -> str | None:
+    if raw is None:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    text = text.rstrip("\r\n")
+    return text if text and text.isprintable() else None
+
+
+def _b64_decode(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def check_base64_user_password(secret: str) -> Validation | None:
+    """Docker `auth` and npm `_auth` values: base64 of `user:password`, both parts present."""
+    text = _printable(_b64_decode(secret))
+    if text is None or ":" not in text:
+        return None
+    user, password = text.split(":", 1)
+    return Validation.UNVERIFIED if user and password else None
+
+
+def check_base64_text(secret: str) -> Validation | None:
+    """A password a client stores base64-encoded (FileZilla): it decodes to printable text."""
+    text = _printable(_b64_decode(secret))
+    return Validation.UNVERIFIED if text is not None and len(text) >= 3 else None
+
+
+def check_discord_token(secret: str) -> Validation | None:
+    """A Discord bot token's first part is the bot's user id (a snowflake) in base64."""
+    user_id = _printable(_b64url_decode(secret.split(".", 1)[0]))
+    if user_id is None or not user_id.isdigit() or not 17 <= len(user_id) <= 20:
+        return None
+    return Validation.UNVERIFIED
+
+
 # The explicit table rule files name their validator from.
 VALIDATORS: dict[str, Validator] = {
     "crc32-base62": check_crc32_tail,
     "pypi-macaroon": check_pypi_macaroon,
     "jwt": check_jwt,
+    "base64-user-password": check_base64_user_password,
+    "base64-text": check_base64_text,
+    "discord-token": check_discord_token,
 }

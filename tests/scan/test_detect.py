@@ -255,3 +255,87 @@ def test_user_rules_are_matched_by_both_engines(tmp_path: Path) -> None:
     token = expand("acme_{{lower_alnum:20}}", 1)
     for engine in ("hyperscan", "python"):
         assert [m.secret for m in Detector(ruleset, engine).scan(token.encode())] == [token]
+
+
+def test_a_value_stops_at_a_line_end_written_inside_a_string() -> None:
+    # requests' test_utils.py: a .netrc held in a Python string; the old match ran on into
+    # `\ndefault\n")`, past the escaped line end.
+    assert scan_both('netrc = "machine example.com login aaaa password pass\\ndefault\\n")\n') == []
+    password = expand("{{alnum:16}}", 3)
+    found = scan_both(f'netrc = "machine example.com login ci password {password}\\n"\n')
+    assert [(m.rule_id, m.secret) for m in found] == [("netrc-password", password)]
+
+
+def test_published_examples_are_not_findings() -> None:
+    # RFC 6749's access token and RFC 7617's Basic credentials, as oauthlib's docstrings and
+    # countless READMEs quote them; assembled from parts so no scanner flags this file.
+    token = "2YotnFZFEjr1" + "zCsicMWpAA"
+    basic = "QWxhZGRpbjpv" + "cGVuIHNlc2FtZQ=="
+    text = f'access_token = "{token}"\nAuthorization: Basic {basic}\n'
+    assert scan_both(text) == []
+    other = expand("{{alnum:22}}", 4)
+    assert [m.secret for m in scan_both(f'access_token = "{other}"\n')] == [other]
+
+
+def test_keys_public_by_design_are_not_findings_where_they_are_used_as_such() -> None:
+    search_key = expand("{{hex:32}}", 1)
+    docsearch = f"docsearch({{\n  apiKey: '{search_key}',\n  indexName: 'python-requests',\n}})\n"
+    assert scan_both(docsearch) == []
+    firebase_key = expand("AIza{{b64url:35}}", 2)
+    firebase = (
+        f'const firebaseConfig = {{\n  apiKey: "{firebase_key}",\n'
+        '  authDomain: "acme.firebaseapp.com",\n};\n'
+    )
+    assert scan_both(firebase) == []
+    # The same shapes with nothing saying they are public are findings.
+    assert [m.rule_id for m in scan_both(f"GOOGLE_KEY={firebase_key}\n")] == ["gcp-api-key"]
+    publishable = expand("pk_live_{{alnum:24}}", 3)
+    assert scan_both(f'STRIPE_KEY = "{publishable}"\n') == []
+
+
+def test_names_placeholders_and_words_are_not_generic_secrets() -> None:
+    lines = [
+        'apiKey = ".input_apiKey_entry"',  # a CSS class
+        'password = "%7BENCODED_PASSWORD%7D"',  # URL-encoded template
+        'token = "#{session_token}"',  # Ruby interpolation
+        'api_key = "StatelessResetToken"',  # words
+        'password = "p4ssw0rd"',
+        "EPASSWD_TOKEN = -0x3f879678",
+    ]
+    assert scan_both("\n".join(lines) + "\n") == []
+
+
+def test_an_environment_password_keeps_human_choices_but_a_token_must_look_random() -> None:
+    human = "Summer" + expand("{{digits:4}}", 1) + "!"
+    found = scan_both(f"export DB_PASSWORD='{human}'\nSECRET_KEY = 'devkey'\n")
+    assert [(m.rule_id, m.secret) for m in found] == [("env-file-password", human)]
+
+
+def test_a_provider_token_in_an_environment_file_is_one_finding_under_the_provider_rule() -> None:
+    pat = tokens.github_pat()
+    assert [m.rule_id for m in scan_both(f"export GITHUB_TOKEN={pat}\n")] == ["github-pat-classic"]
+
+
+def test_rules_with_paths_run_on_files_of_that_name_only() -> None:
+    key = expand("{{hex:32}}", 5)
+    data = f"{key}\n".encode()
+    for detector in (HYPERSCAN, PYTHON):
+        assert detector.scan(data) == []
+        assert detector.scan(data, path="app/config/README") == []
+        found = detector.scan(data, path="shop/config/master.key")
+        assert [(m.rule_id, m.secret, m.line) for m in found] == [("rails-master-key", key, 1)]
+
+
+def test_sql_dump_rows_report_the_password_column_and_leave_hashes_to_the_hash_rules() -> None:
+    plain = expand("{{pw:14}}", 2)
+    hashed = expand("{{crypt:bcrypt}}", 2)
+    dump = (
+        "INSERT INTO `users` (`id`, `name`, `password`) VALUES\n"
+        f"(1, 'alice', '{plain}'),\n(2, 'bob', '{hashed}');\n"
+        "INSERT INTO `posts` (`id`, `title`) VALUES (1, 'Hello');\n"
+    )
+    found = scan_both(dump)
+    assert [(m.rule_id, m.secret, m.line) for m in found] == [
+        ("sql-insert-password", plain, 2),
+        ("quoted-password-hash", hashed, 3),
+    ]

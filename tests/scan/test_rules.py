@@ -12,8 +12,8 @@ import pytest
 
 from scaffold.scan.detect import Detector
 from scaffold.scan.examples import expand
-from scaffold.scan.model import Validation
-from scaffold.scan.rules import Rule, RuleError, load_rules, split_example
+from scaffold.scan.model import Confidence, Validation
+from scaffold.scan.rules import Rule, RuleError, default_confidence, load_rules, split_example
 
 RULESET = load_rules()
 DETECTOR = Detector(RULESET)
@@ -31,6 +31,11 @@ NEGATIVES = [
 ]
 
 
+def example_path(rule: Rule) -> str | None:
+    """Where a rule that runs by path sees its examples: its first path."""
+    return rule.paths[0] if rule.paths else None
+
+
 def expected_secret(rule: Rule, marked: str) -> str:
     # A Secret manifest's `data:` value is reported decoded: the encoded text is not the secret.
     if rule.scope == "kubernetes-data":
@@ -45,7 +50,7 @@ def test_positive_example_yields_the_marked_secret(rule: Rule, example: str) -> 
         data = text.encode()
         start, end = (0, len(text)) if span is None else span
         byte_start, byte_end = len(text[:start].encode()), len(text[:end].encode())
-        found = [m for m in DETECTOR.scan(data) if m.rule_id == rule.id]
+        found = [m for m in DETECTOR.scan(data, path=example_path(rule)) if m.rule_id == rule.id]
         assert [(m.secret, m.start, m.end) for m in found] == [
             (expected_secret(rule, text[start:end]), byte_start, byte_end)
         ], f"seed {seed}: {text!r}"
@@ -57,7 +62,9 @@ def test_positive_example_yields_the_marked_secret(rule: Rule, example: str) -> 
 def test_negative_example_yields_nothing(rule: Rule, example: str) -> None:
     for seed in SEEDS:
         text, _ = split_example(expand(example, seed))
-        found = [m for m in DETECTOR.scan(text.encode()) if m.rule_id == rule.id]
+        found = [
+            m for m in DETECTOR.scan(text.encode(), example_path(rule)) if m.rule_id == rule.id
+        ]
         assert [m for m in found if not m.allowed] == [], f"seed {seed}: {text!r}"
 
 
@@ -71,6 +78,41 @@ def test_every_rule_says_how_to_remediate_and_where_it_comes_from() -> None:
     for rule in RULESET.rules:
         assert rule.description and rule.remediation, rule.id
         assert rule.info().id == rule.id
+
+
+def test_every_rule_has_a_confidence_that_reaches_its_info() -> None:
+    levels = {rule.id: rule.confidence for rule in RULESET.rules}
+    assert all(rule.info().confidence is rule.confidence for rule in RULESET.rules)
+    assert levels["github-pat-classic"] is Confidence.HIGH  # checksum
+    assert levels["slack-bot-token"] is Confidence.HIGH  # the provider's own prefix
+    assert levels["aws-secret-access-key"] is Confidence.MEDIUM  # 40 characters by a keyword
+    assert levels["jwt"] is Confidence.MEDIUM  # the file says so: a format, not a provider
+    generic = [rule for rule in RULESET.rules if rule.generic]
+    assert generic and all(rule.confidence is Confidence.LOW for rule in generic)
+
+
+@pytest.mark.parametrize(
+    ("provider", "pattern", "group", "validator", "expected"),
+    [
+        ("generic", r"(?i)password\s*=\s*(\S{8,})", 1, None, Confidence.LOW),
+        ("Acme", r"\b(acme_[a-z0-9]{20})\b", 1, None, Confidence.HIGH),
+        ("Acme", r"(?i:acme)\w{0,9}\s*=\s*([a-f0-9]{32})", 1, None, Confidence.MEDIUM),
+        ("Acme", r"\b([a-z0-9]{14}\.atlasv1\.[a-z0-9]{60})", 1, None, Confidence.HIGH),
+        ("Acme", r"\b((?:ab|cd)_[a-z]{30}|[a-f0-9]{30})\b", 1, None, Confidence.MEDIUM),
+        ("Acme", r"\b(ghp_[a-z0-9]{36})\b", 1, "crc32-base62", Confidence.HIGH),
+        ("Acme", r"k=([a-z0-9]{36})", 0, None, Confidence.MEDIUM),
+    ],
+)
+def test_default_confidence_follows_what_the_format_proves(
+    provider: str, pattern: str, group: int, validator: str | None, expected: Confidence
+) -> None:
+    assert default_confidence(provider, pattern, group, validator) is expected
+
+
+def test_a_rule_file_sets_the_confidence_of_its_rules(tmp_path: Path) -> None:
+    path = write_rule(tmp_path, "confidence = 'low'")
+    assert load_rules([path]).by_id("acme-key").confidence is Confidence.LOW
+    assert load_rules([write_rule(tmp_path)]).by_id("acme-key").confidence is Confidence.HIGH
 
 
 GOOD_RULE = """
@@ -107,6 +149,7 @@ def test_user_rule_file_adds_a_rule(tmp_path: Path) -> None:
         ("severity = 'dire'", "rule acme-key: severity must be one of"),
         ("validator = 'luhn2'", "rule acme-key: unknown validator 'luhn2'"),
         ("secret_group = 4", "rule acme-key: secret_group must be 0..1"),
+        ("confidence = 'sure'", "rule acme-key: confidence must be one of high, medium, low"),
     ],
 )
 def test_schema_errors_name_the_file_and_rule(tmp_path: Path, extra: str, message: str) -> None:
