@@ -1,0 +1,211 @@
+"""What an audit reads of a repository: its file list and the few files checks look at.
+
+A work tree is read from disk (tracked files and untracked ones .gitignore lets through); a bare
+repository (an organisation mirror) from HEAD. Symbolic links are never followed out of the
+repository, and only files some check can use are read at all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from scaffold.audit import gitio
+
+MAX_FILE_SIZE = 1 << 20  # larger files are not configuration anyone reviews
+# Directories of other people's code: their Dockerfiles and workflows are not this repository's.
+VENDORED = frozenset(
+    {
+        "node_modules",
+        "vendor",
+        "third_party",
+        ".venv",
+        "venv",
+        ".tox",
+        "site-packages",
+        ".terraform",
+    }
+)
+SOURCE_SUFFIXES = frozenset(
+    {".py", ".js", ".mjs", ".ts", ".go", ".java", ".kt", ".rb", ".rs", ".cs", ".php"}
+)
+_DOC_SUFFIXES = frozenset({".md", ".rst", ".txt", ".adoc", ""})
+
+
+def _vendored(path: str) -> bool:
+    return any(part in VENDORED for part in PurePosixPath(path).parts[:-1])
+
+
+def is_terraform(path: str) -> bool:
+    return path.endswith((".tf", ".tf.json")) and not _vendored(path)
+
+
+def is_workflow(path: str) -> bool:
+    p = PurePosixPath(path)
+    if p.suffix in (".yml", ".yaml") and p.parent.as_posix() == ".github/workflows":
+        return True
+    return p.name in (".gitlab-ci.yml", ".gitlab-ci.yaml")
+
+
+def is_dockerfile(path: str) -> bool:
+    name = PurePosixPath(path).name.lower()
+    return not _vendored(path) and (
+        name == "dockerfile"
+        or name.startswith("dockerfile.")
+        or name.endswith(".dockerfile")
+        or name == "containerfile"
+    )
+
+
+def is_yaml_or_json(path: str) -> bool:
+    return path.endswith((".yml", ".yaml", ".json", ".template")) and not _vendored(path)
+
+
+def is_doc(path: str) -> bool:
+    p = PurePosixPath(path)
+    if p.suffix.lower() not in _DOC_SUFFIXES or _vendored(path):
+        return False
+    top = p.parts[0].lower() if len(p.parts) > 1 else ""
+    return len(p.parts) == 1 or top in ("docs", "doc", "documentation", "runbooks", ".github")
+
+
+def is_source(path: str) -> bool:
+    p = PurePosixPath(path)
+    return p.suffix in SOURCE_SUFFIXES and not _vendored(path)
+
+
+_WANTED: tuple[Callable[[str], bool], ...] = (
+    is_terraform,
+    is_workflow,
+    is_dockerfile,
+    is_yaml_or_json,
+    is_doc,
+    is_source,
+)
+_NAMED = frozenset(
+    {".gitignore", ".pre-commit-config.yaml", "CODEOWNERS", "Procfile", "Chart.yaml"}
+)
+
+
+def wanted(path: str) -> bool:
+    return PurePosixPath(path).name in _NAMED or any(test(path) for test in _WANTED)
+
+
+@dataclass
+class RepoFiles:
+    """The files of one repository as checks see them: repository-relative POSIX paths."""
+
+    name: str
+    paths: tuple[str, ...]
+    tracked: frozenset[str]
+    _read: Callable[[Iterable[str]], dict[str, bytes]]
+    problems: list[str] = field(default_factory=list)
+    _cache: dict[str, bytes | None] = field(default_factory=dict)
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        missing = [p for p in paths if p not in self._cache]
+        got = self._read(missing) if missing else {}
+        for path in missing:
+            self._cache[path] = got.get(path)
+
+    def data(self, path: str) -> bytes | None:
+        if path not in self._cache:
+            self.prefetch([path])
+        return self._cache[path]
+
+    def text(self, path: str) -> str | None:
+        raw = self.data(path)
+        return None if raw is None else raw.decode("utf-8", "replace")
+
+    def matching(self, test: Callable[[str], bool]) -> list[str]:
+        return [p for p in self.paths if test(p)]
+
+    def exists(self, path: str) -> bool:
+        return path in self._index
+
+    @property
+    def _index(self) -> frozenset[str]:
+        return frozenset(self.paths)
+
+
+def _inside(root: Path, target: Path) -> bool:
+    try:
+        target.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def work_tree(path: Path) -> RepoFiles:
+    repo = gitio.open_repo(path)
+    if repo.top_level is None:
+        return bare(path)
+    root = repo.top_level.resolve()
+    entries = gitio.work_tree_files(repo)
+    problems: list[str] = []
+    paths: list[str] = []
+    for entry in entries:
+        if entry.mode == "160000" or not wanted(entry.path):
+            continue
+        paths.append(entry.path)
+
+    def read(names: Iterable[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for name in names:
+            full = root / name
+            try:
+                if full.is_symlink() and not _inside(root, full.resolve()):
+                    problems.append(
+                        f"{name}: symbolic link to outside the repository, not followed"
+                    )
+                    continue
+                if not full.is_file() or full.stat().st_size > MAX_FILE_SIZE:
+                    continue
+                out[name] = full.read_bytes()
+            except OSError as exc:
+                problems.append(f"{name}: cannot read ({exc.strerror})")
+        return out
+
+    tracked = frozenset(e.path for e in entries if e.oid)
+    return RepoFiles(str(root), tuple(sorted(paths)), tracked, read, problems)
+
+
+def bare(path: Path) -> RepoFiles:
+    repo = gitio.open_repo(path)
+    entries = [e for e in gitio.head_files(repo) if e.mode not in ("160000",)]
+    problems: list[str] = []
+    oids = {e.path: e.oid for e in entries if wanted(e.path)}
+    links = {e.path for e in entries if e.mode == "120000"}
+
+    def read(names: Iterable[str]) -> dict[str, bytes]:
+        chosen = [n for n in names if n in oids]
+        for name in chosen:
+            if name in links:  # a link's target is a path; it is never followed in a mirror
+                problems.append(f"{name}: symbolic link, not followed")
+        blobs = gitio.read_blobs(repo, sorted({oids[n] for n in chosen if n not in links}))
+        return {
+            n: blobs[oids[n]]
+            for n in chosen
+            if n not in links and oids[n] in blobs and len(blobs[oids[n]]) <= MAX_FILE_SIZE
+        }
+
+    name = str(path.resolve())
+    return RepoFiles(name, tuple(sorted(oids)), frozenset(oids), read, problems)
+
+
+def from_directory(root: Path) -> RepoFiles:
+    """A plain directory (check examples, tests): every file, all of them tracked."""
+    paths = []
+    for dirpath, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        for file in files:
+            rel = (Path(dirpath) / file).relative_to(root).as_posix()
+            if wanted(rel):
+                paths.append(rel)
+
+    def read(names: Iterable[str]) -> dict[str, bytes]:
+        return {n: (root / n).read_bytes() for n in names if (root / n).is_file()}
+
+    return RepoFiles(str(root), tuple(sorted(paths)), frozenset(paths), read)
