@@ -24,6 +24,7 @@ class Command(Protocol):
 
 # name -> module; modules import their heavy dependencies inside run() so --help stays fast.
 COMMANDS: dict[str, str] = {
+    "adopt": "scaffold.cli.adopt",
     "audit": "scaffold.cli.audit",
     "new": "scaffold.cli.new",
     "purge": "scaffold.cli.purge",
