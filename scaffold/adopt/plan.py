@@ -112,6 +112,11 @@ def inferred(root: Path) -> dict[str, Any]:
         "add_readiness": "rto-rpo" in failing,
         "add_secret_scan_ci": "secret-scan-in-ci" in failing,
     }
+    from scaffold.hooks.envfiles import classify
+
+    known = [p for p in sorted(files.work_tree(root).tracked) if classify(str(root / p))]
+    if known:  # YAML single-quoted: backslashes stay as they are
+        data["known_env_pattern"] = "'^(" + "|".join(re.escape(p) for p in known) + ")$'"
     slug = _origin_slug(root)
     if slug:
         data["repo_slug"] = slug
