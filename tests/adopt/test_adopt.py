@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -154,7 +154,7 @@ def test_adopt_on_a_clone_of_flask(tmp_path: Path, capsys: pytest.CaptureFixture
     assert proc.returncode == 0, proc.stdout.decode()[-3000:]
     git(root, "commit", "-q", "--no-verify", "-m", "Adopt scaffold guardrails")
     # plain copier update works on the adopted tree
-    copier = shutil.which("copier", path=str(Path(os.sys.executable).parent))
+    copier = shutil.which("copier", path=str(Path(sys.executable).parent))
     assert copier
     proc = subprocess.run(
         [copier, "update", "--defaults", "--trust", str(root)],
