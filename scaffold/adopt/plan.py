@@ -125,15 +125,10 @@ def inferred(root: Path) -> dict[str, Any]:
 
 
 def _origin_slug(root: Path) -> str:
-    config = root / ".git" / "config"
-    try:
-        text = config.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    match = re.search(r'\[remote "origin"\][^\[]*?url\s*=\s*(\S+)', text)
-    if not match:
-        return ""
-    found = re.search(r"[:/]([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$", match.group(1))
+    from scaffold.audit import gitio
+
+    url = gitio.origin_url(root)
+    found = re.search(r"[:/]([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$", url)
     return f"{found.group(1)}/{found.group(2)}" if found else ""
 
 

@@ -1,8 +1,7 @@
-"""Every git process the audit and adopt commands start: the one place to switch to gitexec.
+"""Every git call of the audit and adopt commands, through scaffold.gitexec.
 
-Audited repositories are read through the scan's locked-down git (no repository config can make
-git run a program); adopt's own work tree is read the same way, and written only by copier and
-pre-commit, never by git commands of ours.
+Audited repositories are read with the ISOLATED profile (nothing a repository configures can
+run); adopt reads the state of the user's own work tree with the USER profile.
 """
 
 from __future__ import annotations
@@ -12,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold.errors import RepositoryError
-from scaffold.scan.git import LockedGit, open_repository
+from scaffold.gitexec import Git, own
+from scaffold.scan.git import open_repository
 
 
 @dataclass(frozen=True)
@@ -34,39 +34,37 @@ def open_repo(path: Path) -> Repo:
     return Repo(info.git_dir, info.top_level)
 
 
+def _paths(raw: bytes) -> list[bytes]:
+    return [record for record in raw.split(b"\0") if record]
+
+
 def work_tree_files(repo: Repo) -> list[TreeEntry]:
     """Tracked files plus untracked ones .gitignore does not exclude (what a commit could hold)."""
     assert repo.top_level is not None
-    with LockedGit(repo.git_dir) as git:
-        tracked = git.output(f"--work-tree={repo.top_level}", "ls-files", "-z", "-s")
-        others = git.output(
-            f"--work-tree={repo.top_level}", "ls-files", "-z", "--others", "--exclude-standard"
-        )
+    with Git(repo.top_level) as git:  # ISOLATED, run inside the work tree
+        tracked = git.output("ls-files", "-z", "-s")
+        others = git.output("ls-files", "-z", "--others", "--exclude-standard")
     entries = []
-    for record in tracked.split(b"\0"):
-        if not record:
-            continue
+    for record in _paths(tracked):
         meta, _, name = record.partition(b"\t")
         mode, oid, _stage = meta.decode().split(" ")
         entries.append(TreeEntry(name.decode("utf-8", "backslashreplace"), mode, oid))
     seen = {e.path for e in entries}
-    for raw in others.split(b"\0"):
+    for raw in _paths(others):
         other = raw.decode("utf-8", "backslashreplace")
-        if other and other not in seen:
+        if other not in seen:
             entries.append(TreeEntry(other, "100644", ""))
     return entries
 
 
 def head_files(repo: Repo) -> list[TreeEntry]:
     """Files at HEAD of a bare repository (a mirror of a remote one)."""
-    with LockedGit(repo.git_dir) as git:
+    with Git(git_dir=repo.git_dir) as git:
         proc = git.run("ls-tree", "-r", "-z", "--full-tree", "HEAD", check=False)
     if proc.returncode != 0:
         return []  # an empty repository: nothing to audit
     entries = []
-    for record in proc.stdout.split(b"\0"):
-        if not record:
-            continue
+    for record in _paths(proc.stdout):
         meta, _, name = record.partition(b"\t")
         mode, kind, oid = meta.decode().split(" ")
         if kind in {"blob", "commit"}:
@@ -78,7 +76,7 @@ def read_blobs(repo: Repo, oids: list[str]) -> dict[str, bytes]:
     """Contents of many blobs through one `cat-file --batch`."""
     if not oids:
         return {}
-    with LockedGit(repo.git_dir) as git, tempfile.TemporaryFile() as errors:
+    with Git(git_dir=repo.git_dir) as git, tempfile.TemporaryFile() as errors:
         proc = git.popen("cat-file", "--batch", stdin=True, stderr=errors)
         data, _ = proc.communicate(("\n".join(oids) + "\n").encode())
     found: dict[str, bytes] = {}
@@ -98,21 +96,21 @@ def read_blobs(repo: Repo, oids: list[str]) -> dict[str, bytes]:
 
 
 def is_clean(path: Path) -> tuple[bool, str]:
-    """Whether a work tree has no changes, staged or not, and no untracked files."""
+    """Whether the user's work tree has no changes, staged or not, and no untracked files."""
     repo = open_repo(path)
     if repo.top_level is None:
         raise RepositoryError(f"{path}: a bare repository has no work tree to adopt into")
-    with LockedGit(repo.git_dir) as git:
-        proc = git.run(
-            f"--work-tree={repo.top_level}", "status", "--porcelain", "--untracked-files=normal"
-        )
-    text = proc.stdout.decode("utf-8", "replace")
-    return not text.strip(), text
+    text = own(repo.top_level).output("status", "--porcelain", "--untracked-files=normal")
+    return not text.strip(), text.decode("utf-8", "replace")
 
 
 def head_commit(path: Path) -> str | None:
-    repo = open_repo(path)
-    with LockedGit(repo.git_dir) as git:
-        proc = git.run("rev-parse", "--verify", "--quiet", "HEAD", check=False)
+    proc = own(path).run("rev-parse", "--verify", "--quiet", "HEAD", check=False)
     text = proc.stdout.decode().strip()
     return text or None
+
+
+def origin_url(path: Path) -> str:
+    """The user's `origin` remote, as their own git config says."""
+    proc = own(path).run("remote", "get-url", "origin", check=False)
+    return proc.stdout.decode("utf-8", "replace").strip() if proc.returncode == 0 else ""

@@ -134,12 +134,23 @@ def runbooks(inputs: Inputs) -> Verdict:
     return failed(f"{len(found)} runbook(s): write the three likeliest failures down", [where])
 
 
+_OPERATIONS_DOC = re.compile(
+    r"readme|readiness|recovery|disaster|operat|runbook|playbook|sla|slo|architecture|backup"
+    r"|reliab|restore|incident|oncall|on-call",
+    re.IGNORECASE,
+)
+
+
 def _docs(inputs: Inputs) -> list[tuple[str, str]]:
-    return list(
-        inputs.texts(
-            lambda p: (files.is_doc(p) and not p.endswith(".txt")) or p.endswith("README.txt")
-        )
-    )
+    """The README and documents named for operations: an RTO is not written down on page 300
+    of a project's manual (git/git has 1,000 documentation files)."""
+
+    def operational(path: str) -> bool:
+        if not files.is_doc(path) or (path.endswith(".txt") and "readme" not in path.lower()):
+            return False
+        return "/" not in path or bool(_OPERATIONS_DOC.search(path))
+
+    return list(inputs.texts(operational))
 
 
 def rto_rpo(inputs: Inputs) -> Verdict:
