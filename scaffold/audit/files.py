@@ -7,6 +7,7 @@ repository, and only files some check can use are read at all.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -85,7 +86,7 @@ _WANTED: tuple[Callable[[str], bool], ...] = (
     is_source,
 )
 _NAMED = frozenset(
-    {".gitignore", ".pre-commit-config.yaml", "CODEOWNERS", "Procfile", "Chart.yaml"}
+    {".gitignore", ".pre-commit-config.yaml", "pre-commit", "CODEOWNERS", "Procfile", "Chart.yaml"}
 )
 
 
@@ -103,6 +104,8 @@ class RepoFiles:
     _read: Callable[[Iterable[str]], dict[str, bytes]]
     problems: list[str] = field(default_factory=list)
     _cache: dict[str, bytes | None] = field(default_factory=dict)
+    # what the files are, without reading them: equal states mean an equal audit
+    state: Callable[[], str] | None = None
 
     def prefetch(self, paths: Iterable[str]) -> None:
         missing = [p for p in paths if p not in self._cache]
@@ -169,7 +172,20 @@ def work_tree(path: Path) -> RepoFiles:
         return out
 
     tracked = frozenset(e.path for e in entries if e.oid)
-    return RepoFiles(str(root), tuple(sorted(paths)), tracked, read, problems)
+
+    def state() -> str:
+        digest = hashlib.sha256()
+        for entry in entries:
+            digest.update(f"{entry.path}\0{entry.mode}\0{entry.oid}\n".encode())
+        for name in paths:  # an edit not yet staged changes the size or the time
+            try:
+                info = (root / name).lstat()
+            except OSError:
+                continue
+            digest.update(f"{name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+        return digest.hexdigest()
+
+    return RepoFiles(str(root), tuple(sorted(paths)), tracked, read, problems, state=state)
 
 
 def bare(path: Path) -> RepoFiles:
@@ -192,7 +208,10 @@ def bare(path: Path) -> RepoFiles:
         }
 
     name = str(path.resolve())
-    return RepoFiles(name, tuple(sorted(oids)), frozenset(oids), read, problems)
+    listing = hashlib.sha256("".join(f"{e.path}\0{e.mode}\0{e.oid}\n" for e in entries).encode())
+    return RepoFiles(
+        name, tuple(sorted(oids)), frozenset(oids), read, problems, state=listing.hexdigest
+    )
 
 
 def from_directory(root: Path) -> RepoFiles:

@@ -43,13 +43,16 @@ def scan_histories(
     datastore: Path | None = None,
     baseline: Path | None = None,
     jobs: int = 0,
+    cache_dir: Path | None = None,
 ) -> dict[str, HistoryOutcome]:
     """identity -> what the whole-history scan found (no secrets: rule, place, commit)."""
     from scaffold.org.run import OrgOptions, scan_organisation
 
     store = datastore or default_datastore()
     store.parent.mkdir(parents=True, exist_ok=True)
-    run = scan_organisation(targets, OrgOptions(datastore=store, baseline=baseline, jobs=jobs))
+    run = scan_organisation(
+        targets, OrgOptions(datastore=store, cache_dir=cache_dir, baseline=baseline, jobs=jobs)
+    )
     by_display = {r.repository: r for r in run.results}
     found: dict[str, HistoryOutcome] = {}
     for outcome in run.outcomes:

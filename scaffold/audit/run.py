@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -37,13 +38,23 @@ def datastores(options: AuditOptions) -> tuple[Path, Path]:
     return audits, audits.with_name(audits.name + ".scan")
 
 
-def _locate(target: RepoTarget, options: AuditOptions) -> Path:
+def _locate(target: RepoTarget, options: AuditOptions, *, history_ran: bool) -> Path:
     if target.path is not None:
         return target.path
-    from scaffold.org.mirror import MirrorCache
+    from scaffold.org.mirror import MirrorCache, mirror_dir
     from scaffold.org.run import default_cache_dir
 
-    return MirrorCache(options.cache_dir or default_cache_dir()).update(target).path
+    cache = options.cache_dir or default_cache_dir()
+    mirrored = mirror_dir(cache, target.identity)
+    if history_ran and mirrored.is_dir():  # the history scan has just cloned or fetched it
+        return mirrored
+    return MirrorCache(cache).update(target).path
+
+
+def _cache_key(repo: files.RepoFiles, checks: str, history: HistoryOutcome | None) -> str:
+    state = repo.state() if repo.state is not None else repr(sorted(repo.paths))
+    found = (history.hits, history.error) if history is not None else None  # not how it ran
+    return hashlib.sha256(f"{checks}\0{state}\0{found!r}".encode()).hexdigest()
 
 
 def audit_targets(
@@ -52,7 +63,7 @@ def audit_targets(
     account: Sequence[Outcome] = (),
     warn: Callable[[str], None] | None = None,
 ) -> AuditRun:
-    from scaffold.audit.store import AuditStore, changes
+    from scaffold.audit.store import AuditStore, changes, checks_digest
     from scaffold.errors import RepositoryError
     from scaffold.org.mirror import MirrorError
 
@@ -63,21 +74,30 @@ def audit_targets(
         if baseline is None and len(targets) == 1 and targets[0].path is not None:
             candidate = targets[0].path / ".secrets.baseline"
             baseline = candidate if candidate.is_file() else None
-        history = scan_histories(targets, datastore=scan_db, baseline=baseline, jobs=options.jobs)
+        history = scan_histories(
+            targets, datastore=scan_db, baseline=baseline, jobs=options.jobs,
+            cache_dir=options.cache_dir,
+        )  # fmt: skip
     audits: list[tuple[str, RepoAudit]] = []
     failed: list[tuple[RepoTarget, str]] = []
-    for target in targets:
-        try:
-            path = _locate(target, options)
-            repo = files.work_tree(path) if target.path is not None else files.bare(path)
-        except (RepositoryError, MirrorError) as exc:
-            failed.append((target, str(exc)))
-            continue
-        outcome = history.get(target.identity) if options.history else None
-        audit = audit_files(repo, history=outcome, extra=account)
-        audits.append((target.identity, replace(audit, repository=target.display)))
     store = AuditStore(audit_db)
+    digest = checks_digest()
     try:
+        for target in targets:
+            try:
+                path = _locate(target, options, history_ran=options.history)
+                repo = files.work_tree(path) if target.path is not None else files.bare(path)
+            except (RepositoryError, MirrorError) as exc:
+                failed.append((target, str(exc)))
+                continue
+            outcome = history.get(target.identity) if options.history else None
+            key = _cache_key(repo, digest, outcome)
+            audit = store.cached(key)
+            if audit is None:
+                audit = audit_files(repo, history=outcome)
+                store.remember(key, audit)
+            audit = replace(audit, repository=target.display, outcomes=(*audit.outcomes, *account))
+            audits.append((target.identity, audit))
         if options.since_last:
             audits = [
                 (

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from scaffold.audit.model import RepoAudit
+from scaffold.audit.model import Location, Outcome, RepoAudit, Status, Verdict
 from scaffold.errors import UsageError
 
 _SCHEMA = """
@@ -16,6 +19,7 @@ CREATE TABLE IF NOT EXISTS audit_outcomes (
     run_id INTEGER NOT NULL, identity TEXT NOT NULL, check_id TEXT NOT NULL, status TEXT NOT NULL,
     PRIMARY KEY (run_id, identity, check_id)
 );
+CREATE TABLE IF NOT EXISTS audit_cache (key TEXT PRIMARY KEY, audit TEXT NOT NULL);
 """
 
 
@@ -58,6 +62,64 @@ class AuditStore:
                     for o in audit.outcomes
                 ],
             )
+
+    def cached(self, key: str) -> RepoAudit | None:
+        """A file audit of exactly these files, under exactly these checks, done before."""
+        row = self.db.execute("SELECT audit FROM audit_cache WHERE key = ?", (key,)).fetchone()
+        return None if row is None else _audit_from_json(json.loads(row[0]))
+
+    def remember(self, key: str, audit: RepoAudit) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO audit_cache VALUES (?, ?)",
+                (key, json.dumps(_audit_json(audit))),
+            )
+
+
+def _audit_json(audit: RepoAudit) -> dict[str, Any]:
+    return {
+        "repository": audit.repository,
+        "problems": list(audit.problems),
+        "outcomes": [
+            [
+                o.check.id,
+                o.status.value,
+                o.verdict.reason,
+                [[p.path, p.line, p.message] for p in o.verdict.locations],
+            ]
+            for o in audit.outcomes
+        ],
+    }
+
+
+def _audit_from_json(data: dict[str, Any]) -> RepoAudit | None:
+    from scaffold.audit.checks import load_checks
+
+    checks = {c.id: c for c in load_checks()}
+    outcomes = []
+    for check_id, status, reason, places in data["outcomes"]:
+        if check_id not in checks:
+            return None
+        where = tuple(Location(p, n, m) for p, n, m in places)
+        outcomes.append(Outcome(checks[check_id], Verdict(Status(status), reason, where)))
+    return RepoAudit(data["repository"], tuple(outcomes), tuple(data["problems"]))
+
+
+def checks_digest() -> str:
+    """Changes whenever a check, an evaluator or scaffold itself changes."""
+    from importlib import resources
+
+    from scaffold import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    root = resources.files("scaffold.audit")
+    for folder in ("checks", "evaluators"):
+        for entry in sorted((root / folder).iterdir(), key=lambda e: e.name):
+            if entry.name.endswith((".toml", ".py")):
+                digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    for name in ("inputs.py", "files.py", "engine.py"):
+        digest.update((root / name).read_bytes())
+    return digest.hexdigest()
 
 
 def changes(previous: dict[str, str], audit: RepoAudit) -> list[dict[str, str]]:
