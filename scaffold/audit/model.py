@@ -12,6 +12,9 @@ LEVELS = {
 }
 
 
+DOCS_URL = "https://github.com/scaffold-dev/scaffold/blob/main"
+
+
 class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
@@ -48,6 +51,13 @@ class Check:
     link: str  # the runbook or the file `adopt` adds
     source: str = "files"  # "files" or "aws"
     examples: tuple[Example, ...] = ()
+
+    @property
+    def reference(self) -> str:
+        """Where a reader goes next: scaffold's docs, or the file `scaffold adopt` adds."""
+        if self.link.startswith("docs/audit.md"):
+            return f"{DOCS_URL}/{self.link}"
+        return f"{self.link} (`scaffold adopt` adds it)"
 
 
 @dataclass(frozen=True)

@@ -62,10 +62,23 @@ def run(args: argparse.Namespace) -> int:
             print(line)
         print("the tree is as it was before `scaffold adopt`")
         return EXIT_OK
-    root = plan.preflight(args.path)
+    interactive = not args.defaults and sys.stdin.isatty() and sys.stdout.isatty()
+    try:
+        root = plan.preflight(args.path)
+    except plan.AlreadyAdopted as exc:
+        if not interactive:
+            raise
+        import questionary
+
+        print(exc.message)
+        if not questionary.confirm("Update it now instead?", default=True).unsafe_ask():
+            return EXIT_OK
+        from scaffold.cli import main
+
+        return main(["update", str(args.path)])
     given = _data(args.data)
     data = {**plan.inferred(root), **given}
-    if not args.defaults and sys.stdin.isatty() and sys.stdout.isatty():
+    if interactive:
         _ask(data, given)
     source = plan.template_source()
     name = plan.answers_file(root)
@@ -84,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_FINDINGS
-    if not args.defaults and sys.stdin.isatty():
+    if interactive:
         import questionary
 
         if not questionary.confirm("Write these changes?", default=True).unsafe_ask():

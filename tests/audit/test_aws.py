@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -220,3 +221,21 @@ def test_throttling_is_unknown_after_backoff(session: Any) -> None:
         except Exception as exc:  # the evaluator raises Unknown; account_outcomes records it
             verdict_status = type(exc).__name__
     assert verdict_status == "Unknown"
+
+
+def test_audit_command_with_aws(
+    session: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scaffold.cli import main
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo.init(tmp_path / "r")
+    repo.commit("one", {"README.md": "# r\n"})
+    _group(session, open_ssh=True)
+    args = ["audit", str(repo.path), "--no-history", "--aws", "--aws-region", REGION]
+    assert main([*args, "--format", "json", "--datastore", str(tmp_path / "a.db")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    checks = {c["id"]: c for c in report["repositories"][0]["checks"]}
+    assert checks["aws-open-security-groups"]["status"] == "fail"
+    assert checks["aws-open-security-groups"]["locations"][0]["path"].startswith(f"{REGION}/sg-")
+    assert checks["aws-open-security-groups"]["scope"] == "account"

@@ -182,7 +182,7 @@ def readme_questions(inputs: Inputs) -> Verdict:
     if readme is None:
         return failed("no README", [Location("README.md", 0)])
     if not is_service(inputs):
-        return passed(f"{readme} exists; the deploy questions do not apply ({NOT_A_SERVICE})")
+        return passed(f"{readme} exists; the deploy questions do not apply: {NOT_A_SERVICE}")
     text = inputs.repo.text(readme) or ""
     missing = [q for q, pattern in _QUESTIONS.items() if not re.search(pattern, text, re.I)]
     if missing:

@@ -28,7 +28,7 @@ def _row(o: object, out: TextIO) -> None:
         for loc in o.verdict.locations[:20]
     )
     fix = (
-        f'<div class="fix">{escape(o.check.fix)} ({escape(o.check.link)})</div>'
+        f'<div class="fix">{escape(o.check.fix)} See {escape(o.check.reference)}.</div>'
         if o.status == Status.FAIL
         else ""
     )

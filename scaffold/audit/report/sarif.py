@@ -26,8 +26,8 @@ def _rule(check_id: str) -> dict[str, Any]:
         "shortDescription": {"text": check.title},
         "fullDescription": {"text": f"{check.item}. {check.how}"},
         "help": {
-            "text": f"{check.fix} ({check.link})",
-            "markdown": f"{check.fix}\n\nSee `{check.link}`.",
+            "text": f"{check.fix} See {check.reference}.",
+            "markdown": f"{check.fix}\n\nSee {check.reference}.",
         },
         "defaultConfiguration": {"level": _LEVEL[check.level]},
         "properties": {"level": check.level, "security-severity": _SEVERITY[check.level]},

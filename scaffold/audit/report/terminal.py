@@ -60,8 +60,9 @@ def _outcome(outcome: Outcome, out: TextIO) -> None:
         print(f"         … and {len(verdict.locations) - MAX_PLACES} more", file=out)
     if verdict.status == Status.FAIL:
         fix = textwrap.wrap(
-            f"fix: {check.fix} ({check.link})", width=96, initial_indent="         ",
+            f"fix: {check.fix} See {check.reference}.", width=96, initial_indent="         ",
             subsequent_indent="              ",
+            break_on_hyphens=False, break_long_words=False,
         )  # fmt: skip
         print("\n".join(fix), file=out)
 
