@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scaffold.audit import run
+from scaffold.audit import engine, run
 from scaffold.audit.run import AuditOptions, audit_targets
 from scaffold.org.targets import path_target
 from tests.gitrepo import GitRepo
@@ -18,7 +18,7 @@ def test_unchanged_files_reuse_the_recorded_audit(
 ) -> None:
     repo.commit("first", {"main.tf": 'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n'})
     calls: list[str] = []
-    real = run.audit_files
+    real = engine.audit_files
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append("audit")
