@@ -19,8 +19,7 @@ OTHER_PROGRAMS = {
     "gitexec.py": "git itself",
     "new/postgen.py": "pre-commit install",
     "remedy/filterrepo.py": "git-filter-repo (purge's history rewrite)",
-    "adopt/apply.py": "pre-commit install",
-    "adopt/baseline.py": "detect-secrets scan",
+    "adopt/tools.py": "detect-secrets scan, pre-commit install",
 }
 
 

@@ -6,8 +6,6 @@ import base64
 import contextlib
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -71,17 +69,11 @@ def write(root: Path, changes: Sequence[Change], baseline: dict[str, Any] | None
 
 
 def install_hooks(root: Path) -> str:
-    """`pre-commit install` (an existing hook is kept by pre-commit as pre-commit.legacy)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "install"],
-        cwd=root,
-        input=b"",
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        return (proc.stderr or proc.stdout).decode(errors="replace").strip().splitlines()[-1]
-    return ""
+    """`pre-commit install` (an existing hook is kept by pre-commit as pre-commit.legacy);
+    "" or why it failed."""
+    from scaffold.adopt.tools import run_module
+
+    return run_module("pre_commit", "install", cwd=root)[1]
 
 
 def undo(path: Path) -> list[str]:

@@ -8,8 +8,6 @@ scan` treat them as known too). Hashes only: a baseline never holds a secret.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,17 +16,12 @@ from scaffold.errors import ScaffoldError
 
 
 def detect_secrets_document(root: Path) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "detect_secrets", "scan"],
-        cwd=root,
-        input=b"",
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        reason = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["failed"]
-        raise ScaffoldError(f"detect-secrets scan failed in {root}: {reason[0]}")
-    document: dict[str, Any] = json.loads(proc.stdout)
+    from scaffold.adopt.tools import run_module
+
+    out, problem = run_module("detect_secrets", "scan", cwd=root)
+    if problem:
+        raise ScaffoldError(f"detect-secrets scan failed in {root}: {problem}")
+    document: dict[str, Any] = json.loads(out)
     return document
 
 
