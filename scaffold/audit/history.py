@@ -16,6 +16,7 @@ from scaffold.org.targets import RepoTarget
 
 @dataclass(frozen=True)
 class HistoryHit:
+    fingerprint: str  # rule + secret, hashed: the same secret in many blobs is one secret
     rule: str
     path: str
     line: int
@@ -63,6 +64,7 @@ def scan_histories(
         result = by_display.get(target.display)
         hits = tuple(
             HistoryHit(
+                f.fingerprint,
                 f.rule.id,
                 f.first.path if f.first else f"(commit message {f.object_id[:12]})",
                 f.match.line,

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scaffold.audit.evaluators import ci, infra, repo
+from scaffold.audit.history import HistoryHit
 from scaffold.audit.inputs import Inputs
 from scaffold.audit.model import Location, Status, Verdict
 
@@ -29,18 +30,23 @@ def history(inputs: Inputs) -> Verdict:
         return Verdict(Status.NOT_EVALUATED, f"history scan failed: {outcome.error}")
     if not outcome.hits:
         return Verdict(Status.PASS, "no unbaselined secrets in any commit, branch or tag")
+    first: dict[str, HistoryHit] = {}
+    for hit in outcome.hits:  # one line per secret: where it is now, else where it came in
+        known = first.get(hit.fingerprint)
+        if known is None or (hit.in_head and not known.in_head):
+            first[hit.fingerprint] = hit
+    ordered = sorted(first.values(), key=lambda h: (not h.in_head, h.path, h.line))
     places = tuple(
         Location(
             h.path,
             h.line,
-            f"{h.rule} introduced in {h.commit}" + (" (still at HEAD)" if h.in_head else ""),
+            f"{h.rule}, introduced in {h.commit}" + (" (still at HEAD)" if h.in_head else ""),
         )
-        for h in outcome.hits[:50]
+        for h in ordered[:50]
     )
-    heads = sum(1 for h in outcome.hits if h.in_head)
-    return Verdict(
-        Status.FAIL, f"{len(outcome.hits)} secret(s) in history, {heads} still at HEAD", places
-    )
+    heads = sum(1 for h in first.values() if h.in_head)
+    reason = f"{len(first)} secret(s) in history ({len(outcome.hits)} finding(s)), {heads} at HEAD"
+    return Verdict(Status.FAIL, reason, places)
 
 
 EVALUATORS: dict[str, Evaluator] = {

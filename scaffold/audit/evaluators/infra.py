@@ -375,6 +375,13 @@ def iac_present(inputs: Inputs) -> Verdict:
     iac += sorted({p for p, _ in inputs.kubernetes})
     iac += [p for p in inputs.repo.paths if PurePosixPath(p).name in ("Chart.yaml", "Pulumi.yaml")]
     if not iac:
+        from scaffold.audit.evaluators.common import is_service
+
+        if not is_service(inputs):
+            return not_applicable(
+                "no infrastructure code, and nothing runs from this repository (a library or "
+                "tool: no Dockerfile, manifests or compute to describe)"
+            )
         return failed("no infrastructure code: Terraform, CloudFormation, CDK, Kubernetes or Helm")
     untracked = [p for p in iac if p not in inputs.repo.tracked]
     if untracked:

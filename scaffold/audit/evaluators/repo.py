@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 import yaml
 
 from scaffold.audit import files
-from scaffold.audit.evaluators.ci import deploy_jobs, jobs
+from scaffold.audit.evaluators.ci import jobs
 from scaffold.audit.evaluators.common import (
     as_list,
     failed,
@@ -340,8 +340,11 @@ def restore_tested(inputs: Inputs) -> Verdict:
 
 
 def rollback_path(inputs: Inputs) -> Verdict:
-    if not deploy_jobs(inputs) and not is_service(inputs):
-        return not_applicable("nothing is deployed from here")
+    if not is_service(inputs) and not inputs.has_iac:
+        return not_applicable(
+            "nothing runs from this repository: a bad release of a library is yanked and "
+            "superseded, not rolled back"
+        )
     for res in inputs.resources:
         breaker = res.body.get("deployment_circuit_breaker") if isinstance(res.body, dict) else None
         if (
