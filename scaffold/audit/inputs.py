@@ -185,6 +185,16 @@ def parse_hcl(text: str) -> Any:
     return data
 
 
+_DOCUMENT_START = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
+
+
+def _documents(text: str) -> list[tuple[str, int]]:
+    """The documents of a YAML stream with the line each starts on (lines stay the file's)."""
+    starts = [0] + [m.end() for m in _DOCUMENT_START.finditer(text)]
+    ends = [m.start() for m in _DOCUMENT_START.finditer(text)] + [len(text)]
+    return [(text[a:b], text.count("\n", 0, a) + 1) for a, b in zip(starts, ends, strict=True)]
+
+
 class Inputs:
     """Lazily parsed inputs; each property parses its kind of file once."""
 
@@ -248,15 +258,18 @@ class Inputs:
                 kind = "kubernetes"
             else:
                 continue
-            try:
-                docs = [d for d in yaml.compose_all(text, Loader=yaml.SafeLoader) if d is not None]
-            except yaml.YAMLError as exc:
-                self._issue(kind, _yaml_issue(path, exc))
-                continue
-            for doc in docs:
-                tree = from_yaml(yaml.serialize(doc), doc.start_mark.line + 1)
-                if tree is None:
-                    continue
+            trees: list[Node] = []
+            for chunk, first in _documents(text):
+                try:
+                    tree = from_yaml(chunk, first)
+                except yaml.YAMLError as exc:
+                    issue = _yaml_issue(path, exc)
+                    self._issue(kind, ParseIssue(path, issue.line + first - 1, issue.message))
+                    trees = []
+                    break
+                if tree is not None:
+                    trees.append(tree)
+            for tree in trees:
                 if kind == "cloudformation" and tree.get("Resources") is None:
                     continue
                 found.append((kind, path, tree))
