@@ -66,7 +66,9 @@ def scan_histories(
             HistoryHit(
                 f.fingerprint,
                 f.rule.id,
-                f.first.path if f.first else f"(commit message {f.object_id[:12]})",
+                f.first.path
+                if f.first and f.first.path
+                else f"commit {f.object_id[:12]} (message)",
                 f.match.line,
                 f.first.commit[:12] if f.first else f.object_id[:12],
                 f.in_head,
