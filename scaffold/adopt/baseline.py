@@ -27,7 +27,8 @@ def detect_secrets_document(root: Path) -> dict[str, Any]:
 
 def scaffold_findings(root: Path) -> dict[str, Any]:
     from scaffold.report.baseline import build
-    from scaffold.scan.engine import ScanOptions, scan_repository
+    from scaffold.scan.engine import scan_repository
+    from scaffold.scan.model import ScanOptions
 
     result = scan_repository(root, ScanOptions(jobs=0))
     at_head = tuple(f for f in result.findings if f.in_head)

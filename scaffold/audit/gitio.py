@@ -6,6 +6,7 @@ run); adopt reads the state of the user's own work tree with the USER profile.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +30,14 @@ class Repo:
 
 
 def open_repo(path: Path) -> Repo:
+    if (path / ".git").is_dir() and (path / ".git" / "HEAD").is_file():
+        return Repo(path / ".git", path)  # the common case, without starting git
     git, info = open_repository(path)
     git.close()
     return Repo(info.git_dir, info.top_level)
+
+
+_STAGED = re.compile(rb"^(\d{6}) ([0-9a-f]{40,64}) \d\t")
 
 
 def _paths(raw: bytes) -> list[bytes]:
@@ -42,18 +48,16 @@ def work_tree_files(repo: Repo) -> list[TreeEntry]:
     """Tracked files plus untracked ones .gitignore does not exclude (what a commit could hold)."""
     assert repo.top_level is not None
     with Git(repo.top_level) as git:  # ISOLATED, run inside the work tree
-        tracked = git.output("ls-files", "-z", "-s")
-        others = git.output("ls-files", "-z", "--others", "--exclude-standard")
+        # one process: tracked entries come as "mode oid stage<TAB>path", untracked as "path"
+        listed = git.output("ls-files", "-z", "-s", "--others", "--exclude-standard")
     entries = []
-    for record in _paths(tracked):
-        meta, _, name = record.partition(b"\t")
-        mode, oid, _stage = meta.decode().split(" ")
-        entries.append(TreeEntry(name.decode("utf-8", "backslashreplace"), mode, oid))
-    seen = {e.path for e in entries}
-    for raw in _paths(others):
-        other = raw.decode("utf-8", "backslashreplace")
-        if other not in seen:
-            entries.append(TreeEntry(other, "100644", ""))
+    for record in _paths(listed):
+        match = _STAGED.match(record)
+        if match:
+            name = record[match.end() :].decode("utf-8", "backslashreplace")
+            entries.append(TreeEntry(name, match.group(1).decode(), match.group(2).decode()))
+        else:
+            entries.append(TreeEntry(record.decode("utf-8", "backslashreplace"), "100644", ""))
     return entries
 
 

@@ -101,7 +101,7 @@ def _warn(message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from scaffold.audit.report import REPORTERS
     from scaffold.audit.run import AuditOptions, audit_targets
-    from scaffold.org.cli import _listings, _token_hosts
+    from scaffold.cli.org import _listings, _token_hosts
     from scaffold.org.targets import read_targets_file, resolve, unique
     from scaffold.report.output import check_output, emit
 
