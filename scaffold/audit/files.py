@@ -7,11 +7,12 @@ repository, and only files some check can use are read at all.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from scaffold.audit import gitio
 
@@ -35,8 +36,16 @@ SOURCE_SUFFIXES = frozenset(
 _DOC_SUFFIXES = frozenset({".md", ".rst", ".txt", ".adoc", ""})
 
 
+def _split(path: str) -> tuple[list[str], str, str]:
+    """(folders, file name, suffix) with plain string operations: these run for every file."""
+    parts = path.split("/")
+    name = parts[-1]
+    dot = name.rfind(".")
+    return parts[:-1], name, name[dot:] if dot > 0 else ""
+
+
 def _vendored(path: str) -> bool:
-    return any(part in VENDORED for part in PurePosixPath(path).parts[:-1])
+    return "/" in path and any(part in VENDORED for part in path.split("/")[:-1])
 
 
 def is_terraform(path: str) -> bool:
@@ -44,20 +53,21 @@ def is_terraform(path: str) -> bool:
 
 
 def is_workflow(path: str) -> bool:
-    p = PurePosixPath(path)
-    if p.suffix in (".yml", ".yaml") and p.parent.as_posix() == ".github/workflows":
-        return True
-    return p.name in (".gitlab-ci.yml", ".gitlab-ci.yaml")
+    if path.startswith(".github/workflows/") and path.count("/") == 2:
+        return path.endswith((".yml", ".yaml"))
+    return path in (".gitlab-ci.yml", ".gitlab-ci.yaml") or path.endswith(
+        ("/.gitlab-ci.yml", "/.gitlab-ci.yaml")
+    )
 
 
 def is_dockerfile(path: str) -> bool:
-    name = PurePosixPath(path).name.lower()
-    return not _vendored(path) and (
+    name = path.rsplit("/", 1)[-1].lower()
+    return (
         name == "dockerfile"
         or name.startswith("dockerfile.")
         or name.endswith(".dockerfile")
         or name == "containerfile"
-    )
+    ) and not _vendored(path)
 
 
 def is_yaml_or_json(path: str) -> bool:
@@ -65,33 +75,67 @@ def is_yaml_or_json(path: str) -> bool:
 
 
 def is_doc(path: str) -> bool:
-    p = PurePosixPath(path)
-    if p.suffix.lower() not in _DOC_SUFFIXES or _vendored(path):
+    folders, _, suffix = _split(path)
+    if suffix.lower() not in _DOC_SUFFIXES:
         return False
-    top = p.parts[0].lower() if len(p.parts) > 1 else ""
-    return len(p.parts) == 1 or top in ("docs", "doc", "documentation", "runbooks", ".github")
+    if not folders:
+        return True
+    return folders[0].lower() in _DOC_TOPS and not _vendored(path)
 
 
 def is_source(path: str) -> bool:
-    p = PurePosixPath(path)
-    return p.suffix in SOURCE_SUFFIXES and not _vendored(path)
+    return _split(path)[2] in SOURCE_SUFFIXES and not _vendored(path)
 
 
-_WANTED: tuple[Callable[[str], bool], ...] = (
-    is_terraform,
-    is_workflow,
-    is_dockerfile,
-    is_yaml_or_json,
-    is_doc,
-    is_source,
-)
+_DOC_TOPS = frozenset({"docs", "doc", "documentation", "runbooks", ".github"})
 _NAMED = frozenset(
     {".gitignore", ".pre-commit-config.yaml", "pre-commit", "CODEOWNERS", "Procfile", "Chart.yaml"}
+)
+_WANTED_SUFFIXES = frozenset(
+    {".tf", ".yml", ".yaml", ".json", ".template"} | SOURCE_SUFFIXES | _DOC_SUFFIXES
 )
 
 
 def wanted(path: str) -> bool:
-    return PurePosixPath(path).name in _NAMED or any(test(path) for test in _WANTED)
+    """Whether any check could read this file (one test per file, cheap first)."""
+    _, name, suffix = _split(path)
+    if name in _NAMED or is_dockerfile(path):
+        return True
+    if suffix.lower() not in _WANTED_SUFFIXES or _vendored(path):
+        return False
+    if suffix.lower() in _DOC_SUFFIXES and suffix not in SOURCE_SUFFIXES:
+        return is_doc(path)
+    return True
+
+
+def quick_state(root: Path) -> str:
+    """A digest of a work tree's git index, refs and files (names, sizes, times) read without
+    git: equal digests mean the audit can be reused without listing the tree again."""
+    digest = hashlib.sha256()
+    git_dir = root / ".git"
+    for name in ("index", "HEAD", "packed-refs", "info/exclude"):
+        try:
+            info = (git_dir / name).stat()
+        except OSError:
+            continue
+        digest.update(f"{name}\0{info.st_size}\0{info.st_ino}\0{info.st_mtime_ns}\n".encode())
+    for place in sorted((git_dir / "refs").rglob("*")) if (git_dir / "refs").is_dir() else []:
+        with contextlib.suppress(OSError):
+            info = place.stat()
+            digest.update(f"{place}\0{info.st_mtime_ns}\0{info.st_ino}\n".encode())
+    for dirpath, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != ".git" and d not in VENDORED)
+        here = Path(dirpath)
+        with contextlib.suppress(OSError):
+            digest.update(f"{dirpath}\0{here.stat().st_mtime_ns}\n".encode())
+        rel = here.relative_to(root).as_posix()
+        for name in sorted(names):
+            path = name if rel == "." else f"{rel}/{name}"
+            if wanted(path):
+                with contextlib.suppress(OSError):
+                    info = (here / name).lstat()
+                    digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 @dataclass

@@ -84,18 +84,27 @@ def audit_targets(
     digest = checks_digest()
     try:
         for target in targets:
-            try:
-                path = _locate(target, options, history_ran=options.history)
-                repo = files.work_tree(path) if target.path is not None else files.bare(path)
-            except (RepositoryError, MirrorError) as exc:
-                failed.append((target, str(exc)))
-                continue
             outcome = history.get(target.identity) if options.history else None
-            key = _cache_key(repo, digest, outcome)
-            audit = store.cached(key)
+            found = (outcome.hits, outcome.error) if outcome is not None else None
+            quick = ""
+            if target.path is not None and (target.path / ".git").is_dir():
+                state = files.quick_state(target.path)  # no git at all for an unchanged tree
+                quick = hashlib.sha256(f"{digest}\0{state}\0{found!r}".encode()).hexdigest()
+            audit = store.cached_quick(quick) if quick else None
             if audit is None:
-                audit = audit_files(repo, history=outcome)
-                store.remember(key, audit)
+                try:
+                    path = _locate(target, options, history_ran=options.history)
+                    repo = files.work_tree(path) if target.path is not None else files.bare(path)
+                except (RepositoryError, MirrorError) as exc:
+                    failed.append((target, str(exc)))
+                    continue
+                key = _cache_key(repo, digest, outcome)
+                audit = store.cached(key)
+                if audit is None:
+                    audit = audit_files(repo, history=outcome)
+                    store.remember(key, audit)
+                if quick:
+                    store.remember_quick(quick, key)
             audit = replace(audit, repository=target.display, outcomes=(*audit.outcomes, *account))
             audits.append((target.identity, audit))
         if options.since_last:

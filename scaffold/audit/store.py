@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS audit_outcomes (
     PRIMARY KEY (run_id, identity, check_id)
 );
 CREATE TABLE IF NOT EXISTS audit_cache (key TEXT PRIMARY KEY, audit TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_quick (quick TEXT PRIMARY KEY, key TEXT NOT NULL);
 """
 
 
@@ -67,6 +68,15 @@ class AuditStore:
         """A file audit of exactly these files, under exactly these checks, done before."""
         row = self.db.execute("SELECT audit FROM audit_cache WHERE key = ?", (key,)).fetchone()
         return None if row is None else _audit_from_json(json.loads(row[0]))
+
+    def cached_quick(self, quick: str) -> RepoAudit | None:
+        """The audit recorded for a work tree whose files.quick_state was exactly this."""
+        row = self.db.execute("SELECT key FROM audit_quick WHERE quick = ?", (quick,)).fetchone()
+        return None if row is None else self.cached(str(row[0]))
+
+    def remember_quick(self, quick: str, key: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO audit_quick VALUES (?, ?)", (quick, key))
 
     def remember(self, key: str, audit: RepoAudit) -> None:
         with self.db:

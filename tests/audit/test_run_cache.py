@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scaffold.audit import engine, run
+from scaffold.audit import engine, files, run
 from scaffold.audit.run import AuditOptions, audit_targets
 from scaffold.org.targets import path_target
 from tests.gitrepo import GitRepo
@@ -25,10 +25,19 @@ def test_unchanged_files_reuse_the_recorded_audit(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(run, "audit_files", counting)
+    listed: list[str] = []
+    real_tree = files.work_tree
+
+    def listing(path: Path) -> Any:
+        listed.append("git ls-files")
+        return real_tree(path)
+
+    monkeypatch.setattr(files, "work_tree", listing)
     options = AuditOptions(history=False, datastore=tmp_path / "a.db")
     first = audit_targets([path_target(repo.path)], options)
     second = audit_targets([path_target(repo.path)], options)
     assert len(calls) == 1
+    assert len(listed) == 1, "an unchanged work tree is recognised without git"
     assert [o.status for o in first.audits[0].outcomes] == [
         o.status for o in second.audits[0].outcomes
     ]
