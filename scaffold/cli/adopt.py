@@ -114,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: pre-commit install failed: {problem}", file=sys.stderr)
     elif not args.no_hooks:
         print("installed the pre-commit hook")
+    if any(c.path == ".gitlab/secret-scan.gitlab-ci.yml" and c.kind == "add" for c in changes):
+        print("include .gitlab/secret-scan.gitlab-ci.yml from .gitlab-ci.yml (`include: local:`)")
     print(
         "\nnext: review with `git status` and `git diff`, then commit:\n"
         f"  git add -A && git commit -m 'Adopt scaffold guardrails'\n"

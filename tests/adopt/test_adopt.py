@@ -166,3 +166,52 @@ def test_adopt_on_a_clone_of_flask(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["adopt", "--undo", str(root)]) == 0
     assert _snapshot(root) == before
     assert git(root, "diff", "--stat", start) == ""
+
+
+def test_deploy_role_and_workflow_agree_and_pass_the_audit(
+    existing: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import hcl2
+
+    root = existing.path
+    data = ["with_deploy_role=true", "repo_slug=acme/web", "aws_account_id=444455556666"]
+    args = ["adopt", str(root), "--defaults", "--no-hooks"]
+    assert main([*args, *[f"--data={d}" for d in data]]) == 0
+    terraform = hcl2.loads((root / "infra/deploy-role/main.tf").read_text("utf-8"))
+    role = next(r['"aws_iam_role"'] for r in terraform["resource"] if '"aws_iam_role"' in r)
+    name = role['"deploy"']["name"].strip('"')
+    workflow = yaml.safe_load((root / ".github/workflows/deploy.yml").read_text("utf-8"))
+    steps = workflow["jobs"]["deploy"]["steps"]
+    assumed = next(
+        s["with"]["role-to-assume"] for s in steps if "with" in s and "role-to-assume" in s["with"]
+    )
+    assert assumed == f"arn:aws:iam::444455556666:role/{name}"
+    capsys.readouterr()
+    existing.commit("adopted")
+    code = main(
+        [
+            "audit",
+            str(root),
+            "--no-history",
+            "--format",
+            "json",
+            "--datastore",
+            str(tmp_path / "a.db"),
+        ]
+    )
+    assert code == 0
+    checks = {
+        c["id"]: c["status"]
+        for c in json.loads(capsys.readouterr().out)["repositories"][0]["checks"]
+    }
+    for check in (
+        "oidc-trust-exact-sub",
+        "no-static-cloud-keys-in-ci",
+        "deploy-environments",
+        "secret-hooks",
+        "secret-scan-in-ci",
+        "codeowners",
+        "runbooks",
+    ):
+        assert checks[check] == "pass", check
+    assert checks["rto-rpo"] == "fail", "the readiness doc asks; only the team can answer"

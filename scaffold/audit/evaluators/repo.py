@@ -153,10 +153,23 @@ def _docs(inputs: Inputs) -> list[tuple[str, str]]:
     return list(inputs.texts(operational))
 
 
+# An objective is a duration on the same line ("RTO 4h", "RPO: 15 minutes", "RPO | **0** |"),
+# not the words alone: a template's "RTO: to be agreed" is not a decision.
+_OBJECTIVE = r"\b{}\b[^\n]*?\b\d+(\.\d+)?\s*(s|m|h|d|sec\w*|min\w*|hours?|days?|weeks?)?\b"
+
+
 def rto_rpo(inputs: Inputs) -> Verdict:
+    named = ""
     for path, text in _docs(inputs):
-        if re.search(r"\bRTO\b", text) and re.search(r"\bRPO\b", text):
+        rto = re.search(_OBJECTIVE.format("RTO"), text)
+        rpo = re.search(_OBJECTIVE.format("RPO"), text)
+        if rto and rpo:
             return passed(f"RTO and RPO are written down in {path}")
+        if not named and re.search(r"\bRTO\b", text) and re.search(r"\bRPO\b", text):
+            named = path
+    if named:
+        where = Location(named, 0, "names RTO and RPO but gives no durations")
+        return failed(f"{named} names the RTO and RPO without values", [where])
     return failed(
         "no document states the RTO and RPO", [Location("docs/production-readiness.md", 0)]
     )
