@@ -29,6 +29,13 @@ _THROTTLED = {
 }
 
 
+def botocore_errors() -> Any:
+    """botocore's exception module (imported here only: boto3 is the optional aws extra)."""
+    import botocore.exceptions  # type: ignore[import-untyped]
+
+    return botocore.exceptions
+
+
 class Unknown(Exception):
     """A check the account could not answer; the message names the missing permission."""
 
@@ -42,7 +49,7 @@ class Account:
     _clients: dict[tuple[str, str], Any]
 
     def client(self, service: str, region: str = "us-east-1") -> Any:
-        from botocore.config import Config
+        from botocore.config import Config  # type: ignore[import-untyped]
 
         key = (service, region)
         if key not in self._clients:
@@ -52,7 +59,10 @@ class Account:
 
     def call(self, service: str, action: str, region: str = "us-east-1", **params: Any) -> Any:
         """client.<action>(**params); problems of access become Unknown naming the permission."""
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+        errors = botocore_errors()
+        BotoCoreError, ClientError, NoCredentialsError = (
+            errors.BotoCoreError, errors.ClientError, errors.NoCredentialsError,
+        )  # fmt: skip
 
         permission = _PERMISSIONS.get((service, action)) or (
             f"{service}:{''.join(p.capitalize() for p in action.split('_'))}"
@@ -110,7 +120,7 @@ def cloudtrail(account: Account) -> Verdict:
 
 
 def s3_account_block(account: Account) -> Verdict:
-    from botocore.exceptions import ClientError
+    ClientError = botocore_errors().ClientError
 
     try:
         block = account.call("s3control", "get_public_access_block", AccountId=account.account_id)
@@ -135,7 +145,7 @@ def s3_account_block(account: Account) -> Verdict:
 
 
 def mfa(account: Account) -> Verdict:
-    from botocore.exceptions import ClientError
+    ClientError = botocore_errors().ClientError
 
     users = account.call("iam", "list_users").get("Users", [])
     missing = []
@@ -156,7 +166,7 @@ def mfa(account: Account) -> Verdict:
 
 
 def security_hub(account: Account) -> Verdict:
-    from botocore.exceptions import ClientError
+    ClientError = botocore_errors().ClientError
 
     region = account.regions[0]
     try:

@@ -207,7 +207,7 @@ def test_missing_permission_is_named(session: Any) -> None:
 
 
 def test_throttling_is_unknown_after_backoff(session: Any) -> None:
-    from botocore.stub import Stubber
+    from botocore.stub import Stubber  # type: ignore[import-untyped]
 
     account = Account(session, (REGION,), {})
     client = account.client("cloudwatch", REGION)
