@@ -54,12 +54,19 @@ def merge_precommit(existing: str, ours: str) -> str | None:
     items = [line for line in lines[start + 1 : end] if line.lstrip().startswith("- ")]
     indent = (len(items[0]) - len(items[0].lstrip())) if items else 2
     block = ours.splitlines()[1:]  # our file is "repos:" then its items, indented by two
+    delta = indent - 2
     shifted = [
-        (" " * (indent - 2) + line) if indent >= 2 and line.strip() else line for line in block
+        (" " * delta + line if delta >= 0 else line[-delta:]) if line.strip() else line
+        for line in block
     ]
     merged = [*lines[:end], *shifted, *lines[end:]]
     text = "\n".join(merged) + "\n"
-    yaml.safe_load(text)  # never write a config pre-commit cannot read
+    try:
+        check = yaml.safe_load(text)  # never write a config pre-commit cannot read
+    except yaml.YAMLError as exc:
+        raise ValueError(f"merging would not give valid YAML ({exc})") from None
+    if _hook_ids(yaml.safe_load(ours)) - _hook_ids(check):
+        raise ValueError("the merged file would not hold every hook")
     return text
 
 
