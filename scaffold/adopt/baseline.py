@@ -14,6 +14,8 @@ from typing import Any
 
 from scaffold.errors import ScaffoldError
 
+SCAFFOLD_ONLY = " (found by scaffold)"  # a baseline name for what only scaffold's rules find
+
 
 def detect_secrets_document(root: Path) -> dict[str, Any]:
     from scaffold.adopt.tools import run_module
@@ -26,13 +28,20 @@ def detect_secrets_document(root: Path) -> dict[str, Any]:
 
 
 def scaffold_findings(root: Path) -> dict[str, Any]:
+    """scaffold's findings in the files as they are at HEAD (the tree is clean), at the lines
+    they have there: what both hooks will see on the next commit."""
+    from scaffold.gitexec import Git
     from scaffold.report.baseline import build
-    from scaffold.scan.engine import scan_repository
+    from scaffold.scan.engine import scan
     from scaffold.scan.model import ScanOptions
+    from scaffold.scan.sources.staged import StagedSource
 
-    result = scan_repository(root, ScanOptions(jobs=0))
-    at_head = tuple(f for f in result.findings if f.in_head)
-    return build([replace(result, findings=at_head)])
+    with Git(root) as git:
+        listed = git.output("ls-files", "-z").split(b"\0")
+    tracked = [name.decode("utf-8", "surrogateescape") for name in listed if name]
+    options = ScanOptions(jobs=0)
+    result = scan(StagedSource(root, options, tracked), options)
+    return build([replace(result, findings=tuple(result.findings))])
 
 
 def baseline_document(root: Path) -> tuple[dict[str, Any], int]:
@@ -40,10 +49,15 @@ def baseline_document(root: Path) -> tuple[dict[str, Any], int]:
     document = detect_secrets_document(root)
     results: dict[str, list[dict[str, Any]]] = document.setdefault("results", {})
     for filename, entries in scaffold_findings(root).get("results", {}).items():
-        have = {(e.get("hashed_secret"), e.get("line_number")) for e in results.get(filename, [])}
+        have = {e.get("hashed_secret") for e in results.get(filename, [])}
         for entry in entries:
-            if (entry.get("hashed_secret"), entry.get("line_number")) not in have:
-                results.setdefault(filename, []).append(entry)
+            if entry.get("hashed_secret") in have:
+                continue
+            # detect-secrets' hook drops entries of a scanned file that its own plugins do
+            # not find there; under a name that is no file it keeps them, and scaffold reads
+            # a baseline by hash, whatever the file
+            place = f"{filename}{SCAFFOLD_ONLY}"
+            results.setdefault(place, []).append({**entry, "filename": place})
     for entries in results.values():
         entries.sort(key=lambda e: (e.get("line_number", 0), e.get("hashed_secret", "")))
     document["results"] = dict(sorted(results.items()))

@@ -11,8 +11,8 @@ import re
 
 # re's own parser: the only complete reading of Python's pattern syntax. It is internal, so
 # every use below is guarded: a pattern it cannot read counts as having no fixed text.
-from re import _constants as sre_constants  # type: ignore[attr-defined]
-from re import _parser as sre_parser  # type: ignore[attr-defined]
+from re import _constants as sre_constants  # type: ignore[attr-defined,unused-ignore]
+from re import _parser as sre_parser  # type: ignore[attr-defined,unused-ignore]
 from typing import Any
 
 # Fixed characters a secret needs to be recognised by its format alone.
