@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from scaffold.scan.baseline import Baseline
+from scaffold.scan.context import context_of_places
 from scaffold.scan.matching import Hit
 from scaffold.scan.model import (
     Finding,
@@ -93,16 +94,20 @@ class FindingsStage:
             hit, match = item.hit, item.match
             where = placement.where.get(hit.key, Where())
             provenance = tuple(_scrubbed(_inside(p, hit.member), pasted) for p in where.provenance)
+            rule = self.rule(match.rule_id)
+            paths = [p.path for p in provenance] if hit.kind not in _MESSAGES else []
             found.append(
                 Finding(
                     match=match,
-                    rule=self.rule(match.rule_id),
+                    rule=rule,
                     source=_SOURCE_KIND[hit.kind],
                     object_id=hit.key,
                     repository=label,
                     provenance=provenance,
                     refs=where.refs,
                     in_head=where.in_head,
+                    confidence=rule.confidence,
+                    context=context_of_places(paths),
                 )
             )
         return tuple(found)

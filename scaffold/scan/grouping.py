@@ -188,13 +188,14 @@ def held_back_line(held: Sequence[Secret]) -> str:
     if not held:
         return ""
     low = sum(1 for s in held if s.confidence is Confidence.LOW)
-    quiet = sorted({s.context.value for s in held if s.confidence is not Confidence.LOW})
+    quiet = sorted({s.context.value for s in held if s.context in QUIET_CONTEXTS})
     parts = []
     if low:
         parts.append(f"{low} low-confidence")
     rest = len(held) - low
     if rest:
-        parts.append(f"{rest} in {'/'.join(quiet)} files")
+        where = sorted({s.context.value for s in held if s.confidence is not Confidence.LOW})
+        parts.append(f"{rest} in {'/'.join(where)} files")
     flags = ["--confidence low"] if low else []
     if quiet:
         flags.append(f"--include-context {','.join(quiet)}")
