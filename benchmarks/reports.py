@@ -75,9 +75,9 @@ def _kingfisher(data: Any) -> Iterator[Reported]:
 
 
 def _scaffold(data: Any) -> Iterator[Reported]:
-    # One object per finding; a grouped report (one per secret) lists its places in `locations`.
+    # Schema 2: one row per secret (`secrets`, its places in `locations`); 1: one per finding.
     for repository in data.get("repositories", []):
-        for finding in repository.get("findings", []):
+        for finding in repository.get("secrets", repository.get("findings", [])):
             rule = finding.get("rule", {})
             rule_id = str(rule.get("id", "") if isinstance(rule, dict) else rule)
             places = finding.get("locations") or [finding]

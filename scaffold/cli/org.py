@@ -329,19 +329,25 @@ def run_org(args: argparse.Namespace) -> int:
         results = new_since(results, since)
     elif args.since_last_run:
         results = new_since_last_run(results, run.first_seen, run.previous_finished)
-    footer = _footer(run, time.monotonic() - started, sum(len(r.findings) for r in results))
+    from scaffold.cli.scan import view_from
+    from scaffold.scan.grouping import group
+
+    view = view_from(args)
+    shown = sum(len(view.split(group(r))[0]) for r in results)
+    footer = _footer(run, time.monotonic() - started, shown)
     statuses = {o.target.display: (o.status, o.error) for o in run.outcomes}
 
     def terminal(out: object) -> None:
         from scaffold.org.summary import render, summarise
 
-        render(summarise(results, statuses), out, footer=footer)  # type: ignore[arg-type]
+        render(summarise(results, statuses, view), out, footer=footer)  # type: ignore[arg-type]
 
-    write_report(results, fmt, output, force=force, terminal=terminal)
+    all_refs = bool(getattr(args, "all_refs", False))
+    write_report(results, fmt, output, force=force, terminal=terminal, view=view, all_refs=all_refs)
     if fmt != "terminal":
         print(footer, file=sys.stderr)
     complete = not (run.failed or listing_failures) and all(r.complete for r in results)
-    return scan_exit_code(findings=any(r.findings for r in results), complete=complete)
+    return scan_exit_code(findings=shown > 0, complete=complete)
 
 
 def _verify_options(args: argparse.Namespace) -> VerifyOptions | None:
@@ -357,7 +363,7 @@ def _footer(run: OrgRun, seconds: float, findings: int) -> str:
     counts = {s: sum(1 for o in run.outcomes if o.status == s) for s in ("scanned", "unchanged")}
     return (
         f"{len(run.targets)} repositories: {counts['scanned']} scanned, "
-        f"{counts['unchanged']} unchanged, {len(run.failed)} failed · {findings} findings · "
+        f"{counts['unchanged']} unchanged, {len(run.failed)} failed · {findings} secrets · "
         f"{run.contents_scanned} blobs scanned ({run.bytes_scanned / 1e6:.1f} MB) "
         f"in {seconds:.1f} s"
     )

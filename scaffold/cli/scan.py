@@ -16,7 +16,8 @@ from scaffold.scan.model import DEFAULT_MAX_BLOB_SIZE, ScanOptions
 
 if TYPE_CHECKING:
     from scaffold.scan.engine import ScanProgress
-    from scaffold.scan.model import ScanResult
+    from scaffold.scan.grouping import View
+    from scaffold.scan.model import Context, ScanResult
     from scaffold.scan.sources import Source
 
 HELP = "Scan every commit, branch, tag and stash of a git repository for secrets."
@@ -122,6 +123,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="extra rule file (TOML); repeat for more",
     )
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    shown = parser.add_argument_group(
+        "what the report shows (by default: what a person should act on)"
+    )
+    shown.add_argument(
+        "--confidence",
+        choices=("high", "medium", "low"),
+        default="medium",
+        help="the least confident findings to show: low adds generic assignments and entropy "
+        "matches (default: medium; provider-format credentials always show)",
+    )
+    shown.add_argument(
+        "--include-context",
+        type=_contexts,
+        default=frozenset(),
+        metavar="LIST",
+        help="also show medium-confidence findings in these kinds of file: tests, docs, "
+        "vendored, generated, or all (comma-separated)",
+    )
+    shown.add_argument(
+        "--all-refs",
+        action="store_true",
+        help="list every ref a secret is reachable from (default: a count and a few)",
+    )
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument(
         "--staged",
@@ -145,6 +169,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from scaffold.verify.cli import add_verify_arguments  # --verify: opt-in provider checks
 
     add_verify_arguments(parser)
+
+
+def _contexts(text: str) -> frozenset[Context]:
+    from scaffold.scan.grouping import parse_contexts
+
+    try:
+        return parse_contexts(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def view_from(args: argparse.Namespace) -> View:
+    """What the report shows, from --confidence and --include-context."""
+    from scaffold.scan.grouping import View
+    from scaffold.scan.model import Confidence, Context
+
+    return View(Confidence(args.confidence), frozenset({Context.SOURCE, *args.include_context}))
 
 
 def options_from(args: argparse.Namespace, baseline: Path | None) -> ScanOptions:
@@ -223,14 +264,20 @@ def run(args: argparse.Namespace) -> int:
     if args.format != "terminal" or output is not None:
         _warn(result)
     reporter = REPORTERS[args.format]
+    view = view_from(args)
     emit(
-        lambda out: reporter([result], out, show_secrets=args.show_secrets),
+        lambda out: reporter(
+            [result], out, show_secrets=args.show_secrets, view=view, all_refs=args.all_refs
+        ),
         output,
         force=args.force,
     )
     if args.format == "baseline":  # the job was writing the baseline, and it is written
         return EXIT_OK if result.complete else EXIT_INCOMPLETE
-    return scan_exit_code(findings=bool(result.findings), complete=result.complete)
+    from scaffold.scan.grouping import group
+
+    shown, _held = view.split(group(result))
+    return scan_exit_code(findings=bool(shown), complete=result.complete)
 
 
 def _plain(path: Path) -> bool:

@@ -116,10 +116,24 @@ def run(args: argparse.Namespace) -> int:
         added = add_to_baseline(target, result)
         print(f"{HOOK_ID}: {added} secret(s) added to {target}; review and commit it")
         return EXIT_OK
-    if not result.findings:
+    from dataclasses import replace
+
+    from scaffold.scan.grouping import View, group, held_back_line
+
+    blocking, held = View().split(group(result))  # the scan's default view: what to act on
+    if held:
+        print(f"{HOOK_ID}: {held_back_line(held).split(':')[0]} (see `scaffold scan --staged "
+              "--confidence low --include-context all`)", file=sys.stderr)  # fmt: skip
+    if not blocking:
         return EXIT_OK
-    shown = baseline.name if baseline is not None else DEFAULT_BASELINE
-    render(result, sys.stdout, show_secrets=args.show_secrets, baseline=shown)
+    findings = tuple(f for secret in blocking for f in secret.findings)
+    name = baseline.name if baseline is not None else DEFAULT_BASELINE
+    render(
+        replace(result, findings=findings),
+        sys.stdout,
+        show_secrets=args.show_secrets,
+        baseline=name,
+    )
     return EXIT_FINDINGS
 
 

@@ -12,7 +12,10 @@ from typing import Any
 from scaffold.errors import UsageError
 from scaffold.org.store import Store
 from scaffold.org.stored import StoredMatch, placeholder, rule_from_dict
+from scaffold.report.json import SCHEMA_VERSION
 from scaffold.scan.model import (
+    Confidence,
+    Context,
     Finding,
     Provenance,
     RuleInfo,
@@ -64,8 +67,8 @@ def _from_json(path: Path) -> list[ScanResult]:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
         raise UsageError(f"{path}: neither a scaffold datastore nor a JSON report") from None
-    if not isinstance(document, dict) or document.get("schema_version") != 1:
-        raise UsageError(f"{path}: not a scaffold JSON report (schema_version 1)")
+    if not isinstance(document, dict) or document.get("schema_version") != SCHEMA_VERSION:
+        raise UsageError(f"{path}: not a scaffold JSON report (schema_version {SCHEMA_VERSION})")
     if document.get("secrets_shown"):
         raise UsageError(f"{path}: this report holds secrets; merge reports made without them")
     installed = _installed_rules()
@@ -83,7 +86,9 @@ def _installed_rules() -> dict[str, RuleInfo]:
 
 def _result(repo: dict[str, Any], installed: dict[str, RuleInfo]) -> ScanResult:
     name = str(repo["repository"])
-    findings = tuple(_finding(item, name, installed) for item in repo["findings"])
+    findings = tuple(
+        finding for item in repo["secrets"] for finding in _findings(item, name, installed)
+    )
     used = {f.rule.id: f.rule for f in findings}
     stats = repo.get("stats", {})
     return ScanResult(
@@ -106,41 +111,59 @@ def _result(repo: dict[str, Any], installed: dict[str, RuleInfo]) -> ScanResult:
     )
 
 
-def _finding(item: dict[str, Any], repository: str, installed: dict[str, RuleInfo]) -> Finding:
+def _findings(
+    item: dict[str, Any], repository: str, installed: dict[str, RuleInfo]
+) -> list[Finding]:
+    """A reported secret back as findings: one per object it was found in, each with the
+    places it had there (what the engine made before grouping)."""
     rule = dict(item["rule"])
     info = installed.get(str(rule["id"])) or rule_from_dict(
         {**rule, "remediation": item.get("remediation", "")}
     )
     preview = str(item["preview"])
     length = _LENGTH.search(preview)
-    match = StoredMatch(
-        rule_id=info.id,
-        secret=placeholder(preview, int(length[1]) if length else len(preview)),
-        start=0,
-        end=0,
-        line=int(item["line"]),
-        column=int(item["column"]),
-        validation=Validation(item.get("validation", "unverified")),
-        stored_fingerprint=str(item["fingerprint"]),
-    )
-    provenance = tuple(
-        Provenance(
-            p["commit"],
-            p.get("path", ""),
-            p.get("author", {}).get("name", ""),
-            p.get("author", {}).get("email", ""),
-            p.get("date", ""),
-            p.get("summary", ""),
+    secret = placeholder(preview, int(length[1]) if length else len(preview))
+    refs = tuple(item.get("refs", {}).get("names", []))
+    by_object: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for location in item["locations"]:
+        by_object.setdefault((str(location["object_id"]), str(location["source"])), []).append(
+            location
         )
-        for p in item.get("provenance", [])
-    )
-    return Finding(
-        match=match,
-        rule=info,
-        source=SourceKind(item["source"]),
-        object_id=str(item["object_id"]),
-        repository=repository,
-        provenance=provenance,
-        refs=tuple(item.get("refs", [])),
-        in_head=bool(item.get("in_head", False)),
-    )
+    found = []
+    for (object_id, source), places in by_object.items():
+        match = StoredMatch(
+            rule_id=info.id,
+            secret=secret,
+            start=0,
+            end=0,
+            line=int(places[0]["line"]),
+            column=int(places[0]["column"]),
+            validation=Validation(item.get("validation", "unverified")),
+            stored_fingerprint=str(item["fingerprint"]),
+        )
+        provenance = tuple(
+            Provenance(
+                p.get("commit") or "",
+                p.get("path") or "",
+                (p.get("author") or {}).get("name", ""),
+                (p.get("author") or {}).get("email", ""),
+                p.get("date") or "",
+                p.get("summary", ""),
+            )
+            for p in places
+        )
+        found.append(
+            Finding(
+                match=match,
+                rule=info,
+                source=SourceKind(source),
+                object_id=object_id,
+                repository=repository,
+                provenance=provenance,
+                refs=refs,
+                in_head=bool(item.get("in_head", False)),
+                confidence=Confidence(item.get("confidence", "medium")),
+                context=Context(item.get("context", "source")),
+            )
+        )
+    return found

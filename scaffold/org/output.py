@@ -9,6 +9,7 @@ from typing import TextIO
 from scaffold.errors import UsageError
 from scaffold.report import ORG_FORMATS
 from scaffold.report.output import check_output, emit
+from scaffold.scan.grouping import View
 from scaffold.scan.model import ScanResult
 
 __all__ = ["check_output", "write_report"]
@@ -21,6 +22,8 @@ def write_report(
     *,
     force: bool,
     terminal: Callable[[TextIO], None],
+    view: View | None = None,
+    all_refs: bool = False,
 ) -> None:
     """Render with the format's reporter (`terminal` draws the organisation summary)."""
     if fmt not in ORG_FORMATS:
@@ -32,4 +35,8 @@ def write_report(
     from scaffold.report import REPORTERS
 
     reporter = REPORTERS[fmt]
-    emit(lambda out: reporter(results, out, show_secrets=False), output, force=force)
+    emit(
+        lambda out: reporter(results, out, show_secrets=False, view=view, all_refs=all_refs),
+        output,
+        force=force,
+    )

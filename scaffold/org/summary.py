@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from scaffold.org.filters import introduced
-from scaffold.scan.model import Liveness, ScanResult, Severity
+from scaffold.scan.grouping import View, group
+from scaffold.scan.model import ScanResult, Severity
 
 SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
@@ -24,25 +25,21 @@ class RepoLine:
 
 
 def summarise(
-    results: Sequence[ScanResult], statuses: Mapping[str, tuple[str, str]] | None = None
+    results: Sequence[ScanResult],
+    statuses: Mapping[str, tuple[str, str]] | None = None,
+    view: View | None = None,
 ) -> list[RepoLine]:
-    """Rows, worst first, then by name; `statuses` maps a repository to (status, error)."""
+    """Rows, worst first, then by name; `statuses` maps a repository to (status, error).
+    Counts are of secrets (one per fingerprint) the view shows."""
     lines = []
     for result in results:
-        counts = tuple(
-            sum(1 for f in result.findings if f.rule.severity is level) for level in SEVERITIES
-        )
-        dates = [d for d in (introduced(f) for f in result.findings) if d is not None]
+        shown, _held = (view or View()).split(group(result))
+        counts = tuple(sum(1 for s in shown if s.rule.severity is level) for level in SEVERITIES)
+        dates = [d for d in (introduced(f) for s in shown for f in s.findings) if d is not None]
         status, error = (statuses or {}).get(
             result.repository, (result.extra.get("status", "ok"), "")
         )
-        live = len(
-            {
-                f.fingerprint
-                for f in result.findings
-                if f.verification is not None and f.verification.status is Liveness.LIVE
-            }
-        )
+        live = sum(1 for s in shown if s.live)
         lines.append(
             RepoLine(
                 result.repository,

@@ -6,14 +6,23 @@ from collections.abc import Sequence
 from typing import Protocol, TextIO
 
 from scaffold.report import baseline, html, incident, json, sarif, terminal
+from scaffold.scan.grouping import View
 from scaffold.scan.model import ScanResult
 
 
 class Reporter(Protocol):
-    """Render scan results to a stream; the full secret only when show_secrets is set."""
+    """Render scan results to a stream; the full secret only when show_secrets is set. `view`
+    says which secrets a person is shown (default: what to act on; scaffold.scan.grouping),
+    `all_refs` lists every ref a secret is reachable from instead of a few."""
 
     def __call__(
-        self, results: Sequence[ScanResult], out: TextIO, *, show_secrets: bool = False
+        self,
+        results: Sequence[ScanResult],
+        out: TextIO,
+        *,
+        show_secrets: bool = False,
+        view: View | None = None,
+        all_refs: bool = False,
     ) -> None: ...
 
 

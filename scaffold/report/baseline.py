@@ -14,6 +14,7 @@ from scaffold.report.common import (
     sorted_findings,
     sorted_results,
 )
+from scaffold.scan.grouping import View
 from scaffold.scan.model import Finding, ScanResult, SourceKind
 
 # filter detect-secrets' own `scan` adds on top of its defaults (verification on, any level)
@@ -112,8 +113,16 @@ def detect_secrets_type(rule_id: str) -> str:
     return _TYPE_OF_RULE.get(rule_id, FALLBACK_TYPE)
 
 
-def report(results: Sequence[ScanResult], out: TextIO, *, show_secrets: bool = False) -> None:
+def report(
+    results: Sequence[ScanResult],
+    out: TextIO,
+    *,
+    show_secrets: bool = False,
+    view: View | None = None,
+    all_refs: bool = False,
+) -> None:
     """Write a `.secrets.baseline` detect-secrets reads; it holds sha1 hashes, never secrets."""
+    del view, all_refs  # a baseline records every secret: what to accept is not a view
     del show_secrets  # a baseline is committed to the repository: hashes only, always
     out.write(json.dumps(build(results), indent=2) + "\n")
 

@@ -21,6 +21,7 @@ from scaffold.report.common import (
     sorted_results,
     tool_version,
 )
+from scaffold.scan.grouping import View
 from scaffold.scan.model import Finding, ScanResult, Severity
 
 _STYLE = """
@@ -64,8 +65,16 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 _LEVELS = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
 
-def report(results: Sequence[ScanResult], out: TextIO, *, show_secrets: bool = False) -> None:
+def report(
+    results: Sequence[ScanResult],
+    out: TextIO,
+    *,
+    show_secrets: bool = False,
+    view: View | None = None,
+    all_refs: bool = False,
+) -> None:
     """Write the page; `show_secrets` is accepted for the Reporter signature and ignored."""
+    del view, all_refs  # the page filters itself
     ordered = sorted_results(results)
     total = sum(len(r.findings) for r in ordered)
     out.write(

@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
+from scaffold.scan.grouping import View
 from scaffold.scan.model import ScanResult
 
 
-def report(results: Sequence[ScanResult], out: TextIO, *, show_secrets: bool = False) -> None:
+def report(
+    results: Sequence[ScanResult],
+    out: TextIO,
+    *,
+    show_secrets: bool = False,
+    view: View | None = None,
+    all_refs: bool = False,
+) -> None:
     """One note for all results; `show_secrets` is ignored: the note is meant to be committed."""
+    del view, all_refs  # an incident note covers every secret the scan found
     del show_secrets
     from scaffold.remedy.incident import incident_note
     from scaffold.remedy.records import Records, Remedy, default_datastore

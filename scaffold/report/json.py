@@ -1,4 +1,5 @@
-"""The JSON report: a versioned, documented schema (docs/scan-report-json.md) for scripts and CI."""
+"""The JSON report: a versioned, documented schema (docs/scan-report-json.md) for scripts and CI,
+one object per secret with every place it is."""
 
 from __future__ import annotations
 
@@ -6,36 +7,53 @@ import json
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from scaffold.report.common import (
-    TOOL_NAME,
-    finding_path,
-    preview,
-    scrub,
-    sorted_findings,
-    sorted_results,
-    tool_version,
-)
-from scaffold.scan.model import Finding, Provenance, ScanResult, ScanStats, Skipped
+from scaffold.report.common import TOOL_NAME, scrub, sorted_results, tool_version
+from scaffold.scan.grouping import Location, Secret, View, group
+from scaffold.scan.model import ScanResult, ScanStats, Skipped, redact
 
 # Bump when a field changes meaning or disappears; adding an optional field does not bump it.
-SCHEMA_VERSION = 1
+# 2: one object per secret (`secrets`, with its `locations`), not one per blob; refs counted.
+SCHEMA_VERSION = 2
+REF_EXAMPLES = 5  # refs listed per secret, unless --all-refs
 
 
-def report(results: Sequence[ScanResult], out: TextIO, *, show_secrets: bool = False) -> None:
-    """Write the whole report as one JSON document, keys and findings in a stable order."""
-    document = build(results, show_secrets=show_secrets)
+def report(
+    results: Sequence[ScanResult],
+    out: TextIO,
+    *,
+    show_secrets: bool = False,
+    view: View | None = None,
+    all_refs: bool = False,
+) -> None:
+    """Write the whole report as one JSON document, keys and secrets in a stable order."""
+    document = build(results, show_secrets=show_secrets, view=view, all_refs=all_refs)
     out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
-def build(results: Sequence[ScanResult], *, show_secrets: bool = False) -> dict[str, Any]:
-    repositories = [_repository(result, show_secrets) for result in sorted_results(results)]
+def build(
+    results: Sequence[ScanResult],
+    *,
+    show_secrets: bool = False,
+    view: View | None = None,
+    all_refs: bool = False,
+) -> dict[str, Any]:
+    view = view or View()
+    repositories = [
+        _repository(result, show_secrets, view, all_refs) for result in sorted_results(results)
+    ]
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": tool_version()},
         "secrets_shown": show_secrets,
+        "view": {
+            "confidence": str(view.confidence),
+            "contexts": sorted(str(c) for c in view.contexts),
+        },
         "summary": {
             "repositories": len(results),
-            "findings": sum(len(result.findings) for result in results),
+            "secrets": sum(len(r["secrets"]) for r in repositories),
+            "held_back": sum(r["held_back"] for r in repositories),
+            "places": sum(len(s["locations"]) for r in repositories for s in r["secrets"]),
             "suppressed": sum(result.suppressed for result in results),
             "complete": all(result.complete for result in results),
         },
@@ -43,10 +61,14 @@ def build(results: Sequence[ScanResult], *, show_secrets: bool = False) -> dict[
     }
 
 
-def _repository(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
+def _repository(
+    result: ScanResult, show_secrets: bool, view: View, all_refs: bool
+) -> dict[str, Any]:
+    shown, held = view.split(group(result))
     return {
         "repository": result.repository,
-        "findings": [_finding(f, show_secrets) for f in sorted_findings(result.findings)],
+        "secrets": [_secret(s, show_secrets, all_refs) for s in shown],
+        "held_back": len(held),
         "suppressed": result.suppressed,
         "complete": result.complete,
         "incomplete": list(result.gaps),
@@ -57,61 +79,58 @@ def _repository(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
     }
 
 
-def _finding(finding: Finding, show_secrets: bool) -> dict[str, Any]:
-    match, rule, first = finding.match, finding.rule, finding.first
-    secret = match.secret
+def _secret(secret: Secret, show_secrets: bool, all_refs: bool) -> dict[str, Any]:
+    rule, value = secret.rule, secret.match.secret
+    locations = [_location(loc, value, show_secrets) for loc in secret.locations]
+    refs = list(secret.refs)
     record: dict[str, Any] = {
-        "fingerprint": finding.fingerprint,
+        "fingerprint": secret.fingerprint,
         "rule": {
             "id": rule.id,
             "description": rule.description,
             "severity": str(rule.severity),
             "provider": rule.provider,
         },
-        "source": str(finding.source),
-        "object_id": finding.object_id,
-        "path": scrub(finding_path(finding), secret, show_secrets=show_secrets) or None,
-        "line": match.line,
-        "column": match.column,
-        "commit": first.commit if first is not None and first.commit else None,
-        "author": _author(first),
-        "date": first.date if first is not None and first.date else None,
-        "refs": sorted(finding.refs),
-        "in_head": finding.in_head,
-        "validation": str(match.validation),
-        "preview": preview(finding, show_secrets=False),
-        "provenance": [_provenance(p, secret, show_secrets) for p in finding.provenance],
+        "confidence": str(secret.confidence),
+        "context": str(secret.context),
+        "validation": str(secret.match.validation),
+        "preview": redact(value),
+        "in_head": secret.in_head,
+        "first": locations[0],
+        "newest": locations[-1],
+        "locations": locations,
+        "refs": {"count": len(refs), "names": refs if all_refs else refs[:REF_EXAMPLES]},
         "remediation": rule.remediation,
     }
-    if finding.verification is not None:  # only with `scan --verify`
-        record["verification"] = _verification(finding)
+    if secret.verification is not None:  # only with `scan --verify`
+        answer = secret.verification
+        record["verification"] = {
+            "status": str(answer.status),
+            "reason": scrub(answer.reason, value),
+            "checked_at": answer.checked_at,
+        }
     if show_secrets:
-        record["secret"] = secret
+        record["secret"] = value
     return record
 
 
-def _verification(finding: Finding) -> dict[str, str] | None:
-    """`scan --verify`'s answer; null when the scan did not ask."""
-    answer = finding.verification
-    if answer is None:
-        return None
-    return {"status": str(answer.status), "reason": answer.reason, "checked_at": answer.checked_at}
-
-
-def _author(first: Provenance | None) -> dict[str, str] | None:
-    if first is None or not (first.author_name or first.author_email):
-        return None
-    return {"name": first.author_name, "email": first.author_email}
-
-
-def _provenance(item: Provenance, secret: str, show_secrets: bool) -> dict[str, Any]:
-    # a commit summary can hold the secret itself (a token pasted into a message)
+def _location(location: Location, secret: str, show_secrets: bool) -> dict[str, Any]:
+    # a path or a commit summary can hold the secret itself (a token pasted into a message)
     return {
-        "commit": item.commit,
-        "path": scrub(item.path, secret, show_secrets=show_secrets),
-        "author": {"name": item.author_name, "email": item.author_email},
-        "date": item.date,
-        "summary": scrub(item.summary, secret, show_secrets=show_secrets),
+        "source": str(location.source),
+        "object_id": location.object_id,
+        "path": scrub(location.path, secret, show_secrets=show_secrets) or None,
+        "line": location.line,
+        "column": location.column,
+        "commit": location.commit or None,
+        "author": (
+            {"name": location.author_name, "email": location.author_email}
+            if location.author_name or location.author_email
+            else None
+        ),
+        "date": location.date or None,
+        "summary": scrub(location.summary, secret, show_secrets=show_secrets),
+        "context": str(location.context),
     }
 
 

@@ -9,13 +9,12 @@ from typing import Any, TextIO
 from scaffold.report.common import (
     INFORMATION_URI,
     TOOL_NAME,
-    finding_path,
     scrub,
-    sorted_findings,
     sorted_results,
     tool_version,
 )
-from scaffold.scan.model import Finding, RuleInfo, ScanResult, Severity, SourceKind
+from scaffold.scan.grouping import Location, Secret, View, group
+from scaffold.scan.model import RuleInfo, ScanResult, Severity, SourceKind
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -51,21 +50,29 @@ PURGE_HELP = (
 )
 
 
-def report(results: Sequence[ScanResult], out: TextIO, *, show_secrets: bool = False) -> None:
+def report(
+    results: Sequence[ScanResult],
+    out: TextIO,
+    *,
+    show_secrets: bool = False,
+    view: View | None = None,
+    all_refs: bool = False,
+) -> None:
     """Write one SARIF log. Secrets never appear in it: SARIF files get uploaded and shared."""
-    del show_secrets  # deliberately ignored: results are rendered by third parties
-    out.write(json.dumps(build(results), indent=2, ensure_ascii=False) + "\n")
+    del show_secrets, all_refs  # deliberately ignored: results are rendered by third parties
+    out.write(json.dumps(build(results, view=view), indent=2, ensure_ascii=False) + "\n")
 
 
-def build(results: Sequence[ScanResult]) -> dict[str, Any]:
+def build(results: Sequence[ScanResult], *, view: View | None = None) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
-        "runs": [_run(result) for result in sorted_results(results)],
+        "runs": [_run(result, view or View()) for result in sorted_results(results)],
     }
 
 
-def _run(result: ScanResult) -> dict[str, Any]:
+def _run(result: ScanResult, view: View) -> dict[str, Any]:
+    shown, held = view.split(group(result))
     rules = _rules_for(result)
     index = {rule.id: position for position, rule in enumerate(rules)}
     run: dict[str, Any] = {
@@ -81,10 +88,11 @@ def _run(result: ScanResult) -> dict[str, Any]:
         # GitHub rejects several runs of one tool in one upload unless their categories differ
         "automationDetails": {"id": f"scaffold-scan/{result.repository}/"},
         "invocations": [_invocation(result)],
-        "results": [_result(f, index[f.rule.id]) for f in sorted_findings(result.findings)],
+        "results": [_result(secret, index[secret.rule.id]) for secret in shown],
         "properties": {
             "repository": result.repository,
             "suppressed": result.suppressed,
+            "heldBack": len(held),
             "blobsScanned": result.stats.blobs_scanned,
             "bytesScanned": result.stats.bytes_scanned,
             "commitsSeen": result.stats.commits_seen,
@@ -130,75 +138,96 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
     return descriptor
 
 
-def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
-    first = finding.first
-    where = "a commit message" if finding.source is SourceKind.COMMIT_MESSAGE else "this file"
+MAX_RELATED = 50  # places listed beside the primary one; the JSON report lists them all
+
+
+def _result(secret: Secret, rule_index: int) -> dict[str, Any]:
+    """One result per secret: code scanning then shows one alert for it, however many blob
+    versions hold it. Its primary place is the current one when it is still at HEAD (the file
+    a reader can open), else where it was introduced; the rest are related locations. Alerts
+    are matched across runs by partialFingerprints: the secret's fingerprint (rule + secret),
+    which neither an edit above it nor a move changes."""
+    primary = _primary(secret)
+    first = secret.first
+    where = "a commit message" if primary.source is SourceKind.COMMIT_MESSAGE else "this file"
     # no preview here, not even a redacted one: SARIF messages are shown to whole organisations
     result: dict[str, Any] = {
-        "ruleId": finding.rule.id,
+        "ruleId": secret.rule.id,
         "ruleIndex": rule_index,
-        "level": LEVEL[finding.rule.severity],
-        "message": {"text": _message(finding, where)},
-        "locations": [_location(finding)],
-        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "level": LEVEL[secret.rule.severity],
+        "message": {"text": _message(secret, where)},
+        "locations": [_location(primary, secret.match.secret)],
+        "partialFingerprints": {
+            FINGERPRINT_KEY: secret.fingerprint,
+            "primaryLocationLineHash": f"{secret.fingerprint[:16]}:1",
+        },
         "properties": {
-            "source": str(finding.source),
-            "objectId": finding.object_id,
-            "validation": str(finding.match.validation),
-            "inHead": finding.in_head,
-            "refs": sorted(finding.refs),
+            "source": str(primary.source),
+            "objectId": primary.object_id,
+            "validation": str(secret.match.validation),
+            "confidence": str(secret.confidence),
+            "context": str(secret.context),
+            "inHead": secret.in_head,
+            "places": len(secret.locations),
+            "refs": len(secret.refs),
+            "commit": first.commit,
+            "author": first.author_name,
+            "authorEmail": first.author_email,
+            "date": first.date,
         },
     }
-    if finding.verification is not None:
-        answer = finding.verification
+    if secret.verification is not None:
+        answer = secret.verification
         result["properties"]["verification"] = {
             "status": str(answer.status),
-            "reason": answer.reason,
+            "reason": scrub(answer.reason, secret.match.secret),
             "checkedAt": answer.checked_at,
         }
-    related = _related_locations(finding)
+    related = _related_locations(secret, primary)
     if related:
         result["relatedLocations"] = related
-    if first is not None:
-        result["properties"].update(
-            {
-                "commit": first.commit,
-                "author": first.author_name,
-                "authorEmail": first.author_email,
-                "date": first.date,
-            }
-        )
     return result
 
 
-def _message(finding: Finding, where: str) -> str:
-    first = finding.first
+def _primary(secret: Secret) -> Location:
+    if secret.in_head:
+        for location in reversed(secret.locations):
+            if location.path:
+                return location
+    return secret.first
+
+
+def _message(secret: Secret, where: str) -> str:
+    first = secret.first
     introduced = ""
-    if first is not None and first.commit:
+    if first.commit:
         introduced = f", introduced by {first.commit[:7]} on {first.date[:10]}"
-    if finding.source is not SourceKind.BLOB:  # staged and plain files have no history yet
+    places = len(secret.locations)
+    counted = f"; {places} places in history" if places > 1 else ""
+    if first.source is not SourceKind.BLOB:  # staged and plain files have no history yet
         state = ""
-    elif finding.in_head:
+    elif secret.in_head:
         state = "; still in the current files"
     else:
         state = "; gone from the current files but still in history"
     checked = ""
-    if finding.verification is not None:
-        checked = f" Provider check: {finding.verification.status} ({finding.verification.reason})."
+    if secret.verification is not None:
+        answer = secret.verification
+        checked = f" Provider check: {answer.status} ({scrub(answer.reason, secret.match.secret)})."
     return (
-        f"{finding.rule.description} in {where} ({finding.match.validation}){introduced}{state}."
-        f"{checked} Rotate it first, then purge it from history."
+        f"{secret.rule.description} in {where} ({secret.match.validation}){introduced}{counted}"
+        f"{state}.{checked} Rotate it first, then purge it from history."
     )
 
 
-def _location(finding: Finding) -> dict[str, Any]:
-    region = {"startLine": max(finding.match.line, 1), "startColumn": max(finding.match.column, 1)}
-    path = scrub(finding_path(finding), finding.match.secret)
-    if path or finding.source is not SourceKind.COMMIT_MESSAGE:
+def _location(location: Location, secret: str) -> dict[str, Any]:
+    region = {"startLine": max(location.line, 1), "startColumn": max(location.column, 1)}
+    path = scrub(location.path, secret)
+    if path or location.source is not SourceKind.COMMIT_MESSAGE:
         return {
             "physicalLocation": {
                 "artifactLocation": {
-                    "uri": _uri(path or finding.object_id),
+                    "uri": _uri(path or location.object_id),
                     "uriBaseId": "%SRCROOT%",
                 },
                 "region": region,
@@ -208,35 +237,24 @@ def _location(finding: Finding) -> dict[str, Any]:
     # message gets a pseudo-path naming the commit, plus a logical location saying what it is.
     return {
         "physicalLocation": {
-            "artifactLocation": {"uri": f"{COMMIT_MESSAGE_URI}/{finding.object_id}"},
+            "artifactLocation": {"uri": f"{COMMIT_MESSAGE_URI}/{location.object_id}"},
             "region": region,
         },
         "logicalLocations": [
-            {"name": finding.object_id, "kind": "commit-message"},
+            {"name": location.object_id, "kind": "commit-message"},
         ],
     }
 
 
-def _related_locations(finding: Finding) -> list[dict[str, Any]]:
-    """The other places the same content was introduced (copies, renames), after the first."""
-    if finding.source is SourceKind.COMMIT_MESSAGE:
-        return []
-    region = {"startLine": max(finding.match.line, 1), "startColumn": max(finding.match.column, 1)}
+def _related_locations(secret: Secret, primary: Location) -> list[dict[str, Any]]:
+    """The other places the secret is (other paths, versions, commits), oldest first."""
     related = []
-    for number, item in enumerate(finding.provenance[1:], start=1):
-        if not item.path:
-            continue
-        path = scrub(item.path, finding.match.secret)
-        related.append(
-            {
-                "id": number,
-                "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
-                    "region": region,
-                },
-                "message": {"text": f"Also introduced by {item.commit[:7]} ({item.date[:10]})."},
-            }
-        )
+    others = [loc for loc in secret.locations if loc is not primary]
+    for number, location in enumerate(others[:MAX_RELATED], start=1):
+        entry = _location(location, secret.match.secret)
+        when = f" ({location.date[:10]})" if location.date else ""
+        text = f"Also in {location.commit[:7]}{when}." if location.commit else "Also here."
+        related.append({"id": number, **entry, "message": {"text": text}})
     return related
 
 

@@ -1,4 +1,4 @@
-"""The terminal report: a findings table by severity, a summary, and what to do about each rule."""
+"""The terminal report: one row per secret by severity, a summary, and what to do per rule."""
 
 from __future__ import annotations
 
@@ -6,15 +6,9 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING, TextIO
 
-from scaffold.report.common import (
-    files_with_findings,
-    finding_path,
-    preview,
-    scrub,
-    sorted_findings,
-    sorted_results,
-)
-from scaffold.scan.model import Finding, Liveness, RuleInfo, ScanResult, Severity, SourceKind
+from scaffold.report.common import scrub, sorted_results
+from scaffold.scan.grouping import Location, Secret, View, group, held_back_line
+from scaffold.scan.model import Liveness, RuleInfo, ScanResult, Severity, SourceKind, redact
 
 if TYPE_CHECKING:  # rich is imported when a report is drawn, keeping `import scaffold` light
     from rich.console import Console
@@ -39,9 +33,17 @@ PURGE_STEPS = (
 )
 
 
-def report(results: Sequence[ScanResult], out: TextIO, *, show_secrets: bool = False) -> None:
+def report(
+    results: Sequence[ScanResult],
+    out: TextIO,
+    *,
+    show_secrets: bool = False,
+    view: View | None = None,
+    all_refs: bool = False,
+) -> None:
     """Render for a person: colour only when `out` is a terminal, width from the terminal."""
-    render(results, out, show_secrets=show_secrets)
+    del all_refs  # a person reads where a secret is, not every branch it is in
+    render(results, out, show_secrets=show_secrets, view=view)
 
 
 def render(
@@ -49,6 +51,7 @@ def render(
     out: TextIO,
     *,
     show_secrets: bool = False,
+    view: View | None = None,
     width: int | None = None,
     color: bool | None = None,
 ) -> None:
@@ -73,28 +76,28 @@ def render(
     for position, result in enumerate(ordered):
         if position:
             console.print()
-        _render_result(console, result, show_secrets)
+        _render_result(console, result, show_secrets, view or View())
     if len(ordered) > 1:
         console.print()
-        console.print(_grand_total(ordered), style="bold")
+        console.print(_grand_total(ordered, view or View()), style="bold")
     text = buffer.getvalue()
     if not is_tty:  # rich pads cells to the full width; files and pipes get no trailing blanks
         text = "\n".join(line.rstrip() for line in text.split("\n"))
     out.write(text)
 
 
-def _render_result(console: Console, result: ScanResult, show_secrets: bool) -> None:
+def _render_result(console: Console, result: ScanResult, show_secrets: bool, view: View) -> None:
     from rich.text import Text
 
-    findings = sorted_findings(result.findings)
+    shown, held = view.split(group(result))
     console.print(Text(f"scaffold scan: {result.repository}", style="bold"))
-    if findings:
-        console.print(_table(findings[:MAX_TABLE_ROWS], show_secrets))
-        if len(findings) > MAX_TABLE_ROWS:
-            hidden = len(findings) - MAX_TABLE_ROWS
+    if shown:
+        console.print(_table(shown[:MAX_TABLE_ROWS], show_secrets))
+        if len(shown) > MAX_TABLE_ROWS:
+            hidden = len(shown) - MAX_TABLE_ROWS
             console.print(
                 Text(
-                    f"… {_plural(hidden, 'more finding')} not shown (the least severe); "
+                    f"… {_plural(hidden, 'more secret')} not shown (the least severe); "
                     "`--format json` or `--format sarif` lists every one.",
                     style="yellow",
                 )
@@ -104,102 +107,121 @@ def _render_result(console: Console, result: ScanResult, show_secrets: bool) -> 
                 Text("Full secrets are shown (--show-secrets): keep this output private.", "red")
             )
     else:
-        console.print(Text("No secrets found.", style="green"))
+        console.print(Text("No secrets to act on." if held else "No secrets found.", "green"))
     console.print()
-    _render_summary(console, result, findings)
-    if findings:
+    _render_summary(console, result, shown, held)
+    if shown:
         console.print()
-        _render_actions(console, findings)
+        _render_actions(console, shown)
 
 
-def _table(findings: list[Finding], show_secrets: bool) -> Table:
+def _table(secrets: list[Secret], show_secrets: bool) -> Table:
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    # three columns, two lines each, so an 80-column terminal still has room for the path
+    # three columns, a few lines each, so an 80-column terminal still has room for the path
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, leading=1)
     table.add_column("Severity / rule", overflow="fold", max_width=36)
-    table.add_column("Where (introduced by)", overflow="fold", ratio=1)
+    table.add_column("Where (newest place; introduced by)", overflow="fold", ratio=1)
     # a shown secret may be long or span lines (a PEM key): fold it rather than crop it
     table.add_column("Secret / ID", no_wrap=not show_secrets, overflow="fold")
-    for (_, severity), group in groupby(findings, key=_section):
-        rows = list(group)
-        for position, finding in enumerate(rows):
-            secret = finding.match.secret
+    for (_, severity), rows in groupby(secrets, key=_section):
+        listed = list(rows)
+        for position, secret in enumerate(listed):
+            value = secret.match.secret
             table.add_row(
                 Text(severity.upper(), style=SEVERITY_STYLE[severity])
-                + f"\n{finding.rule.id}"
-                + _liveness(finding),
-                Text(scrub(_location(finding), secret, show_secrets=show_secrets))
-                + Text(_introduced(finding), style="dim"),
-                Text(preview(finding, show_secrets=show_secrets), style="magenta")
-                + Text(f"\n{finding.fingerprint[:12]}", style="dim"),
-                end_section=position == len(rows) - 1,
+                + f"\n{secret.rule.id}"
+                + Text(f"\n{secret.confidence} · {secret.context}", style="dim")
+                + _liveness(secret),
+                Text(scrub(_place(secret.newest, secret.in_head), value, show_secrets=show_secrets))
+                + Text(scrub(_introduced(secret), value, show_secrets=show_secrets), style="dim"),
+                Text(_preview(secret, show_secrets), style="magenta")
+                + Text(f"\n{secret.fingerprint[:12]}", style="dim"),
+                end_section=position == len(listed) - 1,
             )
     return table
 
 
-def _section(finding: Finding) -> tuple[str, Severity]:
+def _preview(secret: Secret, show_secrets: bool) -> str:
+    return secret.match.secret if show_secrets else redact(secret.match.secret)
+
+
+def _section(secret: Secret) -> tuple[str, Severity]:
     """Table sections: live secrets first (when verified), then by severity."""
-    answer = finding.verification
-    return (str(answer.status) if answer else "", finding.rule.severity)
+    answer = secret.verification
+    return (str(answer.status) if answer else "", secret.rule.severity)
 
 
 LIVENESS_STYLE = {"live": "bold red", "revoked/invalid": "green", "unknown": "yellow"}
 
 
-def _liveness(finding: Finding) -> Text:
+def _liveness(secret: Secret) -> Text:
     from rich.text import Text
 
-    answer = finding.verification
+    answer = secret.verification
     if answer is None:
         return Text("")
     return Text(f"\n{str(answer.status).upper()}", style=LIVENESS_STYLE[str(answer.status)])
 
 
-def _location(finding: Finding) -> str:
-    line = finding.match.line
-    if finding.source is SourceKind.COMMIT_MESSAGE:
-        return f"commit message {finding.object_id[:7]}, line {line}"
-    path = finding_path(finding) or f"blob {finding.object_id[:12]}"
-    head = " (at HEAD)" if finding.in_head else ""
-    return f"{path}:{line}{head}"
+def _place(location: Location, in_head: bool) -> str:
+    if location.source is SourceKind.COMMIT_MESSAGE:
+        return f"commit message {location.object_id[:7]}, line {location.line}"
+    path = location.path or f"blob {location.object_id[:12]}"
+    head = " (at HEAD)" if in_head else ""
+    return f"{path}:{location.line}{head}"
 
 
-def _introduced(finding: Finding) -> str:
-    first = finding.first
-    if first is None or not first.commit:
-        return "\nnot committed" if finding.source is not SourceKind.COMMIT_MESSAGE else ""
-    more = len({p.commit for p in finding.provenance}) - 1
-    also = f" (+{_plural(more, 'more commit')})" if more > 0 else ""
-    return f"\n{first.commit[:7]} {first.date[:10]} {first.author_name}{also}"
+def _introduced(secret: Secret) -> str:
+    first = secret.first
+    places = len(secret.locations)
+    commits = len({loc.commit for loc in secret.locations if loc.commit})
+    counted = f"\n{_plural(places, 'place')}" + (
+        f" in {_plural(commits, 'commit')}" if commits > 1 else ""
+    )
+    if not first.commit:
+        staged = first.source is not SourceKind.COMMIT_MESSAGE
+        return ("\nnot committed" if staged else "") + (counted if places > 1 else "")
+    where = f" {first.path}:{first.line}" if places > 1 and first.path else ""
+    introduced = f"\nintroduced {first.commit[:7]} {first.date[:10]} {first.author_name}{where}"
+    return introduced + (counted if places > 1 else "")
 
 
-def _render_summary(console: Console, result: ScanResult, findings: list[Finding]) -> None:
+def _render_summary(
+    console: Console, result: ScanResult, shown: list[Secret], held: list[Secret]
+) -> None:
     from rich.text import Text
 
-    files = len(files_with_findings(findings))
-    messages = len({f.object_id for f in findings if f.source is SourceKind.COMMIT_MESSAGE})
+    files = len({loc.path for s in shown for loc in s.locations if loc.path})
+    messages = len({loc.object_id for s in shown for loc in s.locations if not loc.path})
     where = _plural(files, "file")
     if messages:
         where += f" and {_plural(messages, 'commit message')}"
-    line = f"{_plural(len(findings), 'finding')} in {where}, {result.suppressed} suppressed"
-    console.print(Text(line, style="bold red" if findings else "bold green"))
-    checked = [f.verification.status for f in findings if f.verification is not None]
+    places = sum(len(s.locations) for s in shown)
+    line = (
+        f"{_plural(len(shown), 'secret')} ({_plural(places, 'place')}) in {where}, "
+        f"{result.suppressed} suppressed"
+    )
+    console.print(Text(line, style="bold red" if shown else "bold green"))
+    if held:
+        console.print(Text(held_back_line(held), style="yellow"))
+    checked = [s for s in shown if s.verification is not None]
     if checked:
-        counts = {str(s): sum(1 for c in checked if str(c) == str(s)) for s in Liveness}
+        statuses = [str(s.verification.status) for s in checked if s.verification is not None]
+        counts = {str(status): statuses.count(str(status)) for status in Liveness}
         told = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
         console.print(Text(f"Checked with the providers: {told}", style="bold"))
-        for finding in [f for f in findings if f.verification is not None][:MAX_REASONS]:
-            answer = finding.verification
+        for secret in checked[:MAX_REASONS]:
+            answer = secret.verification
             assert answer is not None
             console.print(
                 Text(
-                    f"  {finding.fingerprint[:12]} {answer.status}: ",
+                    f"  {secret.fingerprint[:12]} {answer.status}: ",
                     style=LIVENESS_STYLE[str(answer.status)],
                 )
-                + Text(scrub(answer.reason, finding.match.secret))
+                + Text(scrub(answer.reason, secret.match.secret))
             )
     stats = result.stats
     console.print(
@@ -223,16 +245,16 @@ def _render_summary(console: Console, result: ScanResult, findings: list[Finding
             console.print(Text(f"  - {place}{size}: {item.reason}"))
 
 
-def _render_actions(console: Console, findings: list[Finding]) -> None:
+def _render_actions(console: Console, secrets: list[Secret]) -> None:
     from rich.table import Table
     from rich.text import Text
 
     console.print(Text("What to do", style="bold underline"))
-    for rule, group in _by_rule(findings):
+    for rule, same in _by_rule(secrets):
         at_head = sorted(
-            {scrub(finding_path(f), f.match.secret) for f in group if f.in_head and finding_path(f)}
+            {scrub(s.newest.path, s.match.secret) for s in same if s.in_head and s.newest.path}
         )
-        count = _plural(len({f.fingerprint for f in group}), "secret")
+        count = _plural(len(same), "secret")
         console.print(Text(f"{rule.id} ({rule.provider}, {rule.severity}): {count}", "bold"))
         steps = [f"Rotate first: {rule.remediation}"]
         if at_head:
@@ -259,19 +281,19 @@ def _listing(paths: list[str]) -> str:
     return f"{shown} and {rest} more" if rest > 0 else shown
 
 
-def _by_rule(findings: list[Finding]) -> list[tuple[RuleInfo, list[Finding]]]:
-    grouped: dict[str, tuple[RuleInfo, list[Finding]]] = {}
-    for finding in findings:  # already most severe first
-        grouped.setdefault(finding.rule.id, (finding.rule, []))[1].append(finding)
+def _by_rule(secrets: list[Secret]) -> list[tuple[RuleInfo, list[Secret]]]:
+    grouped: dict[str, tuple[RuleInfo, list[Secret]]] = {}
+    for secret in secrets:  # already most severe first
+        grouped.setdefault(secret.rule.id, (secret.rule, []))[1].append(secret)
     return list(grouped.values())
 
 
-def _grand_total(results: list[ScanResult]) -> str:
-    findings = sum(len(r.findings) for r in results)
+def _grand_total(results: list[ScanResult], view: View) -> str:
+    shown = [view.split(group(r))[0] for r in results]
     suppressed = sum(r.suppressed for r in results)
     return (
-        f"Total: {_plural(findings, 'finding')} in {_plural(len(results), 'repository')}, "
-        f"{suppressed} suppressed"
+        f"Total: {_plural(sum(map(len, shown)), 'secret')} in "
+        f"{_plural(len(results), 'repository')}, {suppressed} suppressed"
     )
 
 

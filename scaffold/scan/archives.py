@@ -9,10 +9,7 @@ refused (and listed as not scanned) instead of filling memory. A member's place 
 
 from __future__ import annotations
 
-import gzip
 import io
-import tarfile
-import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -75,6 +72,9 @@ def expand(data: bytes) -> Iterator[Member | Refused]:
 
 
 def _expand(data: bytes, prefix: str, depth: int, budget: _Budget) -> Iterator[Member | Refused]:
+    import tarfile  # here, not at import: most content of a history is no archive
+    import zipfile
+
     kind = kind_of(data)
     opener = {"zip": _zip_members, "gzip": _gzip_members, "tar": _tar_members}[kind or "zip"]
     try:
@@ -127,6 +127,8 @@ _Entries = Iterator[tuple[str, bytes] | Refused]
 
 
 def _zip_members(data: bytes, budget: _Budget) -> _Entries:
+    import zipfile
+
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for info in archive.infolist():
             if info.is_dir():
@@ -139,6 +141,8 @@ def _zip_members(data: bytes, budget: _Budget) -> _Entries:
 
 
 def _gzip_members(data: bytes, budget: _Budget) -> _Entries:
+    import gzip
+
     with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
         body = _take(budget, stream, len(data), "(gzip)")
     if kind_of(body) == "tar":
@@ -148,6 +152,8 @@ def _gzip_members(data: bytes, budget: _Budget) -> _Entries:
 
 
 def _tar_members(data: bytes, budget: _Budget) -> _Entries:
+    import tarfile
+
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
         for info in archive:
             if not info.isfile():

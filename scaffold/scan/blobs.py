@@ -403,3 +403,8 @@ def read_ids(git: Git, oids: Iterable[str]) -> Iterator[GitObject | Skipped]:
     for oid in oids:
         ids.append(oid.encode("ascii"))
     return read_objects(git, ids)
+
+
+def commit_message(data: bytes) -> bytes:
+    """The message of a raw commit or tag object: what follows the headers' blank line."""
+    return data.partition(b"\n\n")[2]

@@ -153,8 +153,29 @@ def secret_sort_key(secret: Secret) -> tuple[int, int, int, str, str]:
     )
 
 
-# contexts whose medium-confidence findings are held back by default
-QUIET_CONTEXTS = frozenset({Context.TEST, Context.DOCS, Context.VENDORED, Context.GENERATED})
+# contexts whose medium-confidence findings are held back by default, by the names
+# `--include-context` takes
+CONTEXT_NAMES = {
+    "tests": Context.TEST,
+    "docs": Context.DOCS,
+    "vendored": Context.VENDORED,
+    "generated": Context.GENERATED,
+}
+QUIET_CONTEXTS = frozenset(CONTEXT_NAMES.values())
+_NAME_OF = {context: name for name, context in CONTEXT_NAMES.items()}
+
+
+def parse_contexts(text: str) -> frozenset[Context]:
+    """`tests,docs` into contexts to include; ValueError names what is unknown."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [n for n in names if n not in CONTEXT_NAMES and n != "all"]
+    if unknown:
+        raise ValueError(
+            f"unknown context {unknown[0]!r} (choose from {', '.join(CONTEXT_NAMES)}, all)"
+        )
+    if "all" in names:
+        return QUIET_CONTEXTS
+    return frozenset(CONTEXT_NAMES[n] for n in names)
 
 
 @dataclass(frozen=True)
@@ -188,13 +209,14 @@ def held_back_line(held: Sequence[Secret]) -> str:
     if not held:
         return ""
     low = sum(1 for s in held if s.confidence is Confidence.LOW)
-    quiet = sorted({s.context.value for s in held if s.context in QUIET_CONTEXTS})
+    quiet = sorted({_NAME_OF[s.context] for s in held if s.context in QUIET_CONTEXTS})
     parts = []
     if low:
         parts.append(f"{low} low-confidence")
     rest = len(held) - low
     if rest:
-        where = sorted({s.context.value for s in held if s.confidence is not Confidence.LOW})
+        medium = [s for s in held if s.confidence is not Confidence.LOW]
+        where = sorted({_NAME_OF.get(s.context, s.context.value) for s in medium})
         parts.append(f"{rest} in {'/'.join(where)} files")
     flags = ["--confidence low"] if low else []
     if quiet:

@@ -19,20 +19,23 @@ for a pool: everything runs inline through the same `match_contents` generator.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import queue
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing.queues import Queue
-from multiprocessing.synchronize import Event
+from typing import TYPE_CHECKING
 
 from scaffold.scan.listing import Listing, Part, Pending
 from scaffold.scan.matching import Batch, Matcher, match_contents
 from scaffold.scan.sources import Reader
+
+if TYPE_CHECKING:  # a scan that stays in this process (a commit hook) never imports these
+    import multiprocessing.context
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.queues import Queue
+    from multiprocessing.synchronize import Event
 
 # Starting workers (interpreter, imports, rules, detector) takes ~0.5 s each; below this much
 # content a pool costs more than it saves. A store holding a quarter of it compressed starts the
@@ -111,6 +114,8 @@ def available_cores() -> int:
 
 
 def _context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     # Not fork: a forked worker would inherit our pipe to a cat-file's stdin, and cat-file would
     # then never see end-of-input. Not forkserver: its server outlives a killed scanner, and
     # its workers are not our children, so they could not notice we are gone.
@@ -165,6 +170,8 @@ class ChunkScanner:
             self._start()
 
     def _start(self) -> ProcessPoolExecutor:
+        from concurrent.futures import ProcessPoolExecutor
+
         if self._pool is None:
             context = _context()
             self._messages = context.Queue()

@@ -192,11 +192,6 @@ def introductions(
     return with_details(git, places)
 
 
-def commit_message(data: bytes) -> bytes:
-    """The message of a raw commit or tag object: what follows the headers' blank line."""
-    return data.partition(b"\n\n")[2]
-
-
 def parse_commit(oid: str, data: bytes) -> tuple[Provenance, bytes, int]:
     """Author, date and summary of a raw commit object, its message, and the message's offset.
 

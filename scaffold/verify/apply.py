@@ -20,7 +20,7 @@ def git_contents(root: Path) -> ContentReader:
     def read(findings: Sequence[Finding]) -> Mapping[str, bytes]:
         from scaffold.errors import RepositoryError
         from scaffold.remedy.git import object_reader
-        from scaffold.scan.provenance import commit_message
+        from scaffold.scan.blobs import commit_message
 
         try:
             with object_reader(root) as reader:

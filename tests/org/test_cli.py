@@ -58,7 +58,7 @@ def test_github_org_scan_never_leaks_the_token(
     assert "error: 127.0.0.1:9/acme/private: git clone failed" in captured.err
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["summary"]["repositories"] == 4
-    assert document["summary"]["findings"] == 2
+    assert document["summary"]["secrets"] == 2
     everything = captured.out + captured.err
     assert token not in everything
     for path in tmp_path.rglob("*"):
@@ -77,7 +77,7 @@ def test_directory_of_repositories_terminal_summary_and_html(
     assert _scan([str(org.root), "--datastore", store, "--jobs", "1"]) == 1
     text = capsys.readouterr().out
     assert "Organisation scan" in text and "svc0.git" in text
-    assert "3 repositories: 3 scanned, 0 unchanged, 0 failed · 2 findings" in text
+    assert "3 repositories: 3 scanned, 0 unchanged, 0 failed · 2 secrets" in text
     for secret in org.secrets:
         assert secret not in text
 

@@ -7,6 +7,8 @@ import string
 from dataclasses import dataclass
 
 from scaffold.scan.model import (
+    Confidence,
+    Context,
     Finding,
     Match,
     Provenance,
@@ -31,6 +33,7 @@ class Tokens:
     aws_secret: str
     slack: str
     password: str
+    doc_password: str
 
 
 def make_tokens(seed: int = 20231114) -> Tokens:
@@ -51,6 +54,7 @@ def make_tokens(seed: int = 20231114) -> Tokens:
         + "-"
         + pick(ALNUM, 24),
         password="Pw" + pick(ALNUM, 14),
+        doc_password="Dc" + pick(ALNUM, 14),
     )
 
 
@@ -61,6 +65,7 @@ GITHUB = RuleInfo(
     severity=Severity.CRITICAL,
     remediation="Revoke it at https://github.com/settings/tokens and create a new token.",
     references=("https://docs.github.com/en/authentication",),
+    confidence=Confidence.HIGH,
 )
 AWS = RuleInfo(
     id="aws-secret-access-key",
@@ -68,6 +73,7 @@ AWS = RuleInfo(
     provider="aws",
     severity=Severity.CRITICAL,
     remediation="Deactivate the access key in IAM, create a new one, then delete the old one.",
+    confidence=Confidence.HIGH,
 )
 SLACK = RuleInfo(
     id="slack-bot-token",
@@ -75,6 +81,7 @@ SLACK = RuleInfo(
     provider="slack",
     severity=Severity.HIGH,
     remediation="Regenerate the bot token in the Slack app's OAuth settings.",
+    confidence=Confidence.HIGH,
 )
 PASSWORD = RuleInfo(
     id="generic-secret-assignment",
@@ -126,6 +133,32 @@ def sample_results(tokens: Tokens | None = None) -> list[ScanResult]:
             ),
             refs=("refs/heads/main", "refs/tags/v1.0"),
             in_head=False,
+            confidence=Confidence.HIGH,
+        ),
+        Finding(  # a later version of the same file: the same secret, one more place
+            match=Match("github-pat-classic", t.github, 40, 80, 3, 9, Validation.CHECKSUM_VALID),
+            rule=GITHUB,
+            source=SourceKind.BLOB,
+            object_id="9" * 40,
+            repository="acme/api",
+            provenance=(
+                _prov("4" * 40, "deploy/ci.sh", ALICE, "2023-11-17T08:00:00+00:00", "Tidy CI"),
+            ),
+            refs=("refs/heads/release",),
+            in_head=False,
+            confidence=Confidence.HIGH,
+        ),
+        Finding(  # a low-confidence match in the documentation: held back by default
+            match=Match("generic-secret-assignment", t.doc_password, 5, 21, 4, 14),
+            rule=PASSWORD,
+            source=SourceKind.BLOB,
+            object_id="8" * 40,
+            repository="acme/api",
+            provenance=(_prov(c1, "docs/setup.md", ALICE, "2023-11-14T22:13:20+00:00", "Docs"),),
+            refs=("refs/heads/main",),
+            in_head=True,
+            confidence=Confidence.LOW,
+            context=Context.DOCS,
         ),
         Finding(
             match=Match("slack-bot-token", t.slack, 30, 30 + len(t.slack), 3, 5),
@@ -136,6 +169,7 @@ def sample_results(tokens: Tokens | None = None) -> list[ScanResult]:
             # the summary quotes the token itself: reports must redact it there too
             provenance=(_prov(c3, "", BOB, "2023-11-16T10:00:00+00:00", f"Use {t.slack}"),),
             refs=("refs/heads/feature/[x]",),
+            confidence=Confidence.HIGH,
         ),
         Finding(
             match=Match("aws-secret-access-key", t.aws_secret, 200, 240, 12, 23),
@@ -148,6 +182,7 @@ def sample_results(tokens: Tokens | None = None) -> list[ScanResult]:
             ),
             refs=("refs/heads/main",),
             in_head=True,
+            confidence=Confidence.HIGH,
         ),
     )
     api = ScanResult(
@@ -175,7 +210,7 @@ def sample_results(tokens: Tokens | None = None) -> list[ScanResult]:
 
 
 def all_secrets(tokens: Tokens) -> list[str]:
-    return [tokens.github, tokens.aws_secret, tokens.slack, tokens.password]
+    return [tokens.github, tokens.aws_secret, tokens.slack, tokens.password, tokens.doc_password]
 
 
 def staged_result(tokens: Tokens | None = None) -> ScanResult:

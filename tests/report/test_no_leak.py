@@ -34,11 +34,13 @@ def test_terminal_with_colour_and_narrow_width_does_not_leak(tokens: Tokens) -> 
 
 @pytest.mark.parametrize("fmt", ["terminal", "json"])
 def test_show_secrets_prints_them(fmt: str, tokens: Tokens) -> None:
+    from scaffold.scan.grouping import ALL
+
     out = io.StringIO()
     if fmt == "terminal":
-        render(sample_results(tokens), out, width=200, show_secrets=True)
+        render(sample_results(tokens), out, width=200, show_secrets=True, view=ALL)
     else:
-        REPORTERS[fmt](sample_results(tokens), out, show_secrets=True)
+        REPORTERS[fmt](sample_results(tokens), out, show_secrets=True, view=ALL)
     for secret in all_secrets(tokens):
         assert secret in out.getvalue()
 

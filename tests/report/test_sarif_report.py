@@ -94,7 +94,7 @@ def test_results_carry_fingerprint_commit_and_place(tokens: Tokens) -> None:
     assert props["date"].startswith("2023-11-14")
     related = github["relatedLocations"][0]
     assert related["physicalLocation"]["artifactLocation"]["uri"] == "deploy/ci-old.sh"
-    assert related["message"]["text"] == "Also introduced by 3333333 (2023-11-16)."
+    assert related["message"]["text"] == "Also in 3333333 (2023-11-16)."
     uri = by_rule["aws-secret-access-key"]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert uri["uri"] == "infra/terraform%20vars.tfvars"
     message = by_rule["slack-bot-token"]["locations"][0]

@@ -14,7 +14,7 @@ import pytest
 
 from scaffold.report import REPORTERS
 from scaffold.report.terminal import MAX_LISTED_PATHS, MAX_TABLE_ROWS, render
-from scaffold.scan.model import ScanResult
+from scaffold.scan.model import Confidence, ScanResult
 from tests.report.sample import sample_results, staged_result
 
 
@@ -71,20 +71,22 @@ def _plain(results: list[ScanResult]) -> str:
 
 def test_summary_counts_and_lists_what_was_not_scanned() -> None:
     text = _plain(sample_results())
-    assert "4 findings in 3 files and 1 commit message, 2 suppressed" in text
+    assert "4 secrets (6 places) in 4 files and 1 commit message, 2 suppressed" in text
+    assert "1 more secret held back (1 low-confidence): show with --confidence low" in text
     assert "Scanned 1,234 blobs (56.8 MB) from 321 commits in 4.50 s" in text
     assert "warning: shallow clone: history before 1111111 not scanned" in text
     assert "Scan incomplete: part of what was asked for was not read" in text
     assert "Not scanned (2 items):" in text
     assert "assets/video.mp4 (dddddddddddd), 31,457,280 bytes: larger than max" in text
-    assert "Total: 4 findings in 2 repositories, 2 suppressed" in text
+    assert "Total: 4 secrets in 2 repositories, 2 suppressed" in text
 
 
 def test_findings_are_grouped_most_severe_first() -> None:
     text = _plain(sample_results())
     positions = [text.index(word) for word in ("CRITICAL", "HIGH ", "MEDIUM")]
     assert positions == sorted(positions)
-    assert text.index("1111111 2023-11-14 Alice Example") > text.index("deploy/ci.sh:2")
+    # the newest place first, then where it was introduced
+    assert text.index("1111111 2023-11-14 Alice Example") > text.index("deploy/ci.sh:3")
 
 
 def test_advice_says_rotate_before_purge_for_each_rule() -> None:
@@ -124,9 +126,10 @@ def test_a_huge_report_stays_quick_and_says_what_it_left_out() -> None:
         for finding in api.findings
     )
     text = _plain([dataclasses.replace(api, findings=many)])
-    hidden = len(many) - MAX_TABLE_ROWS
-    assert f"… {hidden} more findings not shown (the least severe)" in text
-    assert f"{len(many):,} findings in" in text
+    shown = len({f.fingerprint for f in many if f.confidence is not Confidence.LOW})
+    hidden = shown - MAX_TABLE_ROWS
+    assert f"… {hidden} more secrets not shown (the least severe)" in text
+    assert f"{shown:,} secrets (" in text
     per_rule = MAX_TABLE_ROWS // 4 + 5
     # at-HEAD paths are listed up to a limit
     assert f" and {per_rule - MAX_LISTED_PATHS} more" in " ".join(text.split())

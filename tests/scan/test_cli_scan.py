@@ -225,7 +225,7 @@ def test_progress_on_a_terminal_keeps_the_report_clean(
     shown = child.before or b""
     assert b"scanning" in shown  # the bar was drawn on the terminal
     assert b"Traceback" not in shown
-    assert json.loads(target.read_text("utf-8"))["summary"]["findings"] == 1
+    assert json.loads(target.read_text("utf-8"))["summary"]["secrets"] == 1
     assert secret not in target.read_text("utf-8")
 
 

@@ -94,7 +94,7 @@ def test_a_damaged_repository_is_scanned_as_far_as_it_can_be(repo: GitRepo, dama
     assert repository["complete"] is False and report["summary"]["complete"] is False
     said = " ".join(repository["incomplete"]) + json.dumps(repository["skipped"])
     assert gap in said
-    fingerprints = {f["fingerprint"] for f in repository["findings"]}
+    fingerprints = {s["fingerprint"] for s in repository["secrets"]}
     assert fingerprint("github-pat-classic", token) in fingerprints, "the readable part is read"
     _assert_no_process_left(repo.path)
 

@@ -317,7 +317,7 @@ def test_a_detector_workers_cannot_build_is_reported_as_is(repo: GitRepo) -> Non
     from scaffold.scan.blobs import take_inventory
     from scaffold.scan.git import open_repository
     from scaffold.scan.pool import ChunkScanner
-    from scaffold.scan.sources.history import ObjectReader
+    from scaffold.scan.sources.objects import ObjectReader
 
     repo.commit("a", {"a.txt": "hello\n"})
     git, _info = open_repository(repo.path)
@@ -338,7 +338,7 @@ def test_a_stopped_worker_leaves_its_stripe_without_finishing_it(
     from scaffold.scan.blobs import take_inventory
     from scaffold.scan.engine import build_detector
     from scaffold.scan.git import open_repository
-    from scaffold.scan.sources.history import ObjectReader
+    from scaffold.scan.sources.objects import ObjectReader
 
     for i in range(4):
         repo.commit(f"c{i}", {f"f{i}.txt": f"line {i}\n"})

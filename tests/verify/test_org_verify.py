@@ -36,7 +36,7 @@ def test_org_scan_verifies_once_and_lists_live_repositories_first(
     assert "z-hot" in rows[0] and "Live" in out
     document = json.loads(capsys.readouterr().out)
     hot_findings = next(r for r in document["repositories"] if r["repository"].endswith("z-hot"))
-    assert [f["verification"]["status"] for f in hot_findings["findings"]] == [
+    assert [f["verification"]["status"] for f in hot_findings["secrets"]] == [
         "live",
         "revoked/invalid",
     ]

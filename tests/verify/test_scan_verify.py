@@ -54,10 +54,10 @@ def test_verify_labels_every_finding_and_puts_live_first(
         code = main(["scan", str(repo.path), "--format", "json", "--verify", "--no-baseline"])
     out, err = capsys.readouterr()
     assert code == EXIT_FINDINGS
-    findings = json.loads(out)["repositories"][0]["findings"]
+    findings = json.loads(out)["repositories"][0]["secrets"]
     statuses = [f["verification"]["status"] for f in findings]
-    assert statuses == sorted(statuses, key=["live", "unknown", "revoked/invalid"].index)
-    by_path = {(f["path"], f["rule"]["id"]): f["verification"] for f in findings}
+    assert statuses[0] == "live" and statuses.count("live") == 3  # live secrets first
+    by_path = {(f["first"]["path"], f["rule"]["id"]): f["verification"] for f in findings}
     assert by_path[("z_live.env", "github-pat-classic")]["status"] == "live"
     assert by_path[("a_old.env", "github-pat-classic")]["status"] == "revoked/invalid"
     assert by_path[("aws.cfg", "aws-secret-access-key")]["status"] == "live"
@@ -110,7 +110,7 @@ def test_unreachable_provider_is_unknown_and_the_scan_goes_on(
     code = main(["scan", str(repo.path), "--format", "json", "--verify", "--no-baseline"])
     out, err = capsys.readouterr()
     assert code == EXIT_FINDINGS
-    findings = json.loads(out)["repositories"][0]["findings"]
+    findings = json.loads(out)["repositories"][0]["secrets"]
     assert {f["verification"]["status"] for f in findings} == {"unknown"}
     assert all("the scan went on" in f["verification"]["reason"] for f in findings
                if f["rule"]["id"] != "aws-access-key-id")  # fmt: skip
@@ -135,5 +135,5 @@ def test_scan_without_verify_asks_nobody(
             monkeypatch.setenv(key, value)
         main(["scan", str(repo.path), "--format", "json", "--output", str(tmp_path / "r.json")])
     assert fake.requests == []
-    findings = json.loads((tmp_path / "r.json").read_text())["repositories"][0]["findings"]
+    findings = json.loads((tmp_path / "r.json").read_text())["repositories"][0]["secrets"]
     assert all("verification" not in f for f in findings)

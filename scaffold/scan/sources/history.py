@@ -14,20 +14,18 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from scaffold.scan.blobs import GitObject, read_objects, stored_bytes, take_inventory
+from scaffold.scan.blobs import stored_bytes, take_inventory
 from scaffold.scan.git import (
-    Git,
     display_name,
     head_commit,
     open_repository,
     shallow_boundaries,
 )
-from scaffold.scan.listing import Listing, OidArray, Part
+from scaffold.scan.listing import Listing, OidArray
 from scaffold.scan.model import Provenance, ScanOptions, Skipped
 from scaffold.scan.origins import HistoryLister, Origins
 from scaffold.scan.provenance import (
     commit_details,
-    commit_message,
     gitlinks_at_head,
     head_blobs,
     introductions,
@@ -35,29 +33,8 @@ from scaffold.scan.provenance import (
     refs_for_commits,
     refs_pointing_at,
 )
-from scaffold.scan.sources import Content, Kind, Matched, Placement, Where
-
-
-class ObjectReader:
-    """Reads objects through the repository's locked-down git; picklable for workers.
-    Blobs are given `blob_kind` (staged blobs are blobs too, but a finding says staged)."""
-
-    def __init__(self, git: Git, blob_kind: str = Kind.BLOB) -> None:
-        self.git = git
-        self.blob_kind = blob_kind
-
-    def read(self, part: Part) -> Iterator[Content | Skipped]:
-        if not len(part):
-            return  # an empty listing, whatever kind of keys it would hold
-        assert isinstance(part, OidArray)
-        for item in read_objects(self.git, part):
-            if not isinstance(item, GitObject):
-                yield item
-            elif item.kind == "blob":
-                yield Content(item.oid, self.blob_kind, item.data, len(item.data))
-            else:  # a commit's or an annotated tag's message
-                kind = Kind.COMMIT if item.kind == "commit" else Kind.TAG
-                yield Content(item.oid, kind, commit_message(item.data), len(item.data))
+from scaffold.scan.sources import Kind, Matched, Placement, Where
+from scaffold.scan.sources.objects import ObjectReader
 
 
 class HistorySource:

@@ -23,7 +23,7 @@ from scaffold.scan.listing import Listing, OidArray
 from scaffold.scan.model import Provenance, ScanOptions, Skipped
 from scaffold.scan.provenance import commit_details
 from scaffold.scan.sources import Kind, Matched, Placement, Where
-from scaffold.scan.sources.history import ObjectReader
+from scaffold.scan.sources.objects import ObjectReader
 
 _OID = re.compile(rb"^[0-9a-f]{40}([0-9a-f]{24})?$")
 GITLINK_MODE = "160000"  # a submodule: another repository's commit, nothing of ours

@@ -20,7 +20,7 @@ from scaffold.scan.git import decode_path
 from scaffold.scan.listing import Listing, OidArray
 from scaffold.scan.model import DEFAULT_BASELINE, Provenance, ScanOptions, Skipped
 from scaffold.scan.sources import Kind, Matched, Placement, Where
-from scaffold.scan.sources.history import ObjectReader
+from scaffold.scan.sources.objects import ObjectReader
 from scaffold.scan.sources.range import GITLINK_MODE, SYMLINK_MODE
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree id
