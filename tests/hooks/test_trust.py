@@ -198,3 +198,15 @@ def test_every_truncation_of_a_real_file_parses_without_raising() -> None:
     # a file mid-edit is what a commit-time hook meets; the reader must never crash
     for end in range(0, len(TERRAFORM), 7):
         assert isinstance(check_text("partial.tf", TERRAFORM[:end]), list)
+
+
+def test_hand_written_reader_agrees_with_python_hcl2() -> None:
+    # python-hcl2 is too slow to start for a commit-time hook (benchmarks/bench_trust_hook.py),
+    # so it holds the hook's own reader to a real HCL grammar instead
+    from scaffold.hooks import hcl
+    from tests.hooks.hcl2_reader import comparable
+    from tests.hooks.hcl2_reader import parse as parse_with_hcl2
+
+    ours = hcl.parse(TERRAFORM)
+    assert [name for name, _ in ours.items()] == ["resource", "data"]
+    assert comparable(ours) == comparable(parse_with_hcl2(TERRAFORM))
