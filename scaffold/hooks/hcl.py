@@ -134,6 +134,12 @@ class _Parser:
         self.pos = min(self.pos + 1, len(self.tokens) - 1)
         return token
 
+    def after_newlines(self, ahead: int) -> Token:
+        """The first token at or after `ahead` that is not a line break (`[\n for ...`)."""
+        while self.peek(ahead).kind == "nl":
+            ahead += 1
+        return self.peek(ahead)
+
     def skip_newlines(self) -> None:
         while self.peek().kind == "nl":
             self.take()
@@ -216,12 +222,12 @@ class _Parser:
             self.take()
             return Node(token.text, token.line)
         if token.kind == "op" and token.text == "[":
-            if self.peek(1).text == "for":
+            if self.after_newlines(1).text == "for":
                 return self.raw_until_terminator()
             self.take()
             return Node(self.sequence("]"), token.line)
         if token.kind == "op" and token.text == "{":
-            if self.peek(1).text == "for":
+            if self.after_newlines(1).text == "for":
                 return self.raw_until_terminator()
             self.take()
             return Node(self.object(), token.line)
@@ -250,8 +256,10 @@ class _Parser:
             if op.text == ".":
                 parts.append("." + self.take().text)
             else:
+                quoted = self.peek().kind == "string"
                 inner = self.expression()
-                parts.append(f"[{inner.text or '...'}]")
+                key = f'"{inner.text}"' if quoted else inner.text
+                parts.append(f"[{key if inner.text else '...'}]")
                 if self.peek().text == "]":
                     self.take()
         literal = first.text in ("true", "false", "null") and len(parts) == 1

@@ -31,6 +31,10 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
+def _is_comment(node: Tree[Token] | Token) -> bool:
+    return isinstance(node, Tree) and node.data == "new_line_or_comment"
+
+
 def _meaningful(tree: Tree[Token]) -> list[Tree[Token] | Token]:
     """Children that carry content: no punctuation tokens, no newlines or comments."""
     return [
@@ -45,8 +49,13 @@ class _Converter:
         self.source = source
 
     def text_of(self, tree: Tree[Token]) -> str:
-        meta = tree.meta
-        return self.source[meta.start_pos : meta.end_pos]
+        # a binary operation's tree ends after its trailing comment; the expression does not
+        end = tree.meta.end_pos
+        trailing = [c for c in tree.children if not _is_comment(c)]
+        if trailing and trailing[-1] is not tree.children[-1]:
+            last = trailing[-1]
+            end = (last.end_pos if isinstance(last, Token) else last.meta.end_pos) or end
+        return self.source[tree.meta.start_pos : end]
 
     def body(self, tree: Tree[Token]) -> dict[str, Node]:
         items: dict[str, Node] = {}
