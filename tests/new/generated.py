@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import fnmatch
 import json
 import os
 import re
@@ -30,6 +31,8 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "environments": ["dev", "production"],
         "service_name": "billing-api",
         "repo_owner": "acme/platform",
+        "with_account_baseline": False,
+        "bake_minutes": 0,
     },
     "no-terraform": {"with_terraform": False, "environments": ["production"]},
     "deploy-none": {"deploy_target": "none", "python_version": "3.12"},
@@ -113,142 +116,6 @@ def tree(root: Path) -> list[str]:
     )
 
 
-# ---- the offline pre-commit config --------------------------------------------------------
-
-# Each remote hook of the canonical config, as a `repo: local` hook installing the same
-# release from PyPI (this machine reaches PyPI but not GitHub).
-_PYPI_HOOKS: dict[str, dict[str, Any]] = {
-    "detect-secrets": {"entry": "detect-secrets-hook", "package": "detect-secrets"},
-    "detect-private-key": {"entry": "detect-private-key", "package": "pre-commit-hooks"},
-    "check-merge-conflict": {"entry": "check-merge-conflict", "package": "pre-commit-hooks"},
-    "check-yaml": {"entry": "check-yaml", "package": "pre-commit-hooks", "types": ["yaml"]},
-    "end-of-file-fixer": {"entry": "end-of-file-fixer", "package": "pre-commit-hooks"},
-    "trailing-whitespace": {"entry": "trailing-whitespace-fixer", "package": "pre-commit-hooks"},
-    "ruff-check": {
-        "entry": "ruff check --force-exclude",
-        "package": "ruff",
-        "types_or": ["python", "pyi"],
-    },
-    "ruff-format": {
-        "entry": "ruff format --force-exclude",
-        "package": "ruff",
-        "types_or": ["python", "pyi"],
-    },
-}
-
-# scaffold's own hooks, run from this checkout's installed console scripts.
-_SCAFFOLD_HOOKS: dict[str, dict[str, Any]] = {
-    "scaffold-secrets": {"entry": "scaffold-secrets", "pass_filenames": False},
-    "forbid-env-files": {"entry": "scaffold-forbid-env-files"},
-    "check-workflow-credentials": {
-        "entry": "scaffold-check-workflow-credentials",
-        "files": r"^(\.github/workflows/.*\.ya?ml|\.gitlab-ci\.yml)$",
-    },
-    "check-oidc-trust-policy": {
-        "entry": "scaffold-check-oidc-trust-policy",
-        "files": r"\.(tf|json)$",
-    },
-}
-
-
-def offline_precommit_config(canonical: str, scaffold_hooks: bool) -> tuple[str, list[str]]:
-    """The canonical config with every remote hook replaced by a local equivalent.
-
-    Returns the new config and the hook ids left out (scaffold's, when not installed).
-    """
-    config = yaml.safe_load(canonical)
-    local_hooks: list[dict[str, Any]] = []
-    left_out: list[str] = []
-    for repo in config["repos"]:
-        if repo["repo"] == "local":
-            local_hooks.extend(repo["hooks"])
-            continue
-        version = str(repo["rev"]).removeprefix("v")
-        for hook in repo["hooks"]:
-            hook_id = hook["id"]
-            if hook_id in _SCAFFOLD_HOOKS:
-                if not scaffold_hooks:
-                    left_out.append(hook_id)
-                    continue
-                spec = dict(_SCAFFOLD_HOOKS[hook_id])
-                local_hooks.append(
-                    {"id": hook_id, "name": hook_id, "language": "system", **spec}
-                    | {k: v for k, v in hook.items() if k != "id"}
-                )
-                continue
-            spec = dict(_PYPI_HOOKS[hook_id])  # KeyError: a new hook needs a local twin here
-            package = spec.pop("package")
-            local = {
-                "id": hook_id,
-                "name": hook_id,
-                "language": "python",
-                "additional_dependencies": [f"{package}=={version}"],
-                "types": ["text"],
-                **spec,
-            }
-            if "types_or" in local:
-                del local["types"]
-            local.update({k: v for k, v in hook.items() if k != "id"})
-            local_hooks.append(local)
-    offline = {"repos": [{"repo": "local", "hooks": local_hooks}]}
-    return yaml.safe_dump(offline, sort_keys=False), left_out
-
-
-def scaffold_hooks_installed() -> bool:
-    """Whether this checkout's hook console scripts exist (built by another engineer)."""
-    return all((VENV_BIN / spec["entry"]).exists() for spec in _SCAFFOLD_HOOKS.values())
-
-
-# ---- OIDC trust policies in rendered Terraform ---------------------------------------------
-
-_CONDITION = re.compile(
-    r"condition\s*\{\s*test\s*=\s*\"(?P<test>[^\"]+)\"\s*"
-    r"variable\s*=\s*\"(?P<variable>[^\"]+)\"\s*values\s*=\s*\[(?P<values>[^\]]*)\]",
-    re.MULTILINE,
-)
-_SUBJECT_INPUT = re.compile(r"^\s*(?P<name>\w+_subject)\s*=\s*\"(?P<value>[^\"]*)\"", re.MULTILINE)
-
-
-def trust_policy_problems(infra: Path, expected_subjects: Mapping[str, set[str]]) -> list[str]:
-    """Every OIDC condition is StringEquals; `aud` is sts.amazonaws.com; `sub` comes from an
-    exact subject input; each environment passes exactly the expected subjects.
-
-    `expected_subjects` maps an environment directory name to the subjects it must pass.
-    """
-    problems: list[str] = []
-    saw_sub = saw_aud = False
-    for path in sorted(infra.rglob("*.tf")):
-        text = path.read_text(encoding="utf-8")
-        where = path.relative_to(infra).as_posix()
-        if "StringLike" in text or "ForAnyValue" in text:
-            problems.append(f"{where}: pattern or set operator in a condition")
-        for match in _CONDITION.finditer(text):
-            variable, values = match["variable"], match["values"].strip()
-            if not variable.endswith((":sub", ":aud")):
-                continue
-            if match["test"] != "StringEquals":
-                problems.append(f"{where}: {variable} tested with {match['test']}")
-            if variable.endswith(":aud"):
-                saw_aud = True
-                if values not in ("local.audience", '"sts.amazonaws.com"'):
-                    problems.append(f"{where}: aud is {values}")
-            else:
-                saw_sub = True
-                if not re.fullmatch(r"var\.\w+_subject", values):
-                    problems.append(f"{where}: sub is {values}, not an exact subject input")
-        if "local.audience" in text and 'audience   = "sts.amazonaws.com"' not in text:
-            problems.append(f"{where}: local.audience is not sts.amazonaws.com")
-    if not (saw_sub and saw_aud):
-        problems.append("no OIDC sub/aud conditions found")
-    for env, expected in expected_subjects.items():
-        main = infra / "envs" / env / "main.tf"
-        found = {m["value"] for m in _SUBJECT_INPUT.finditer(main.read_text(encoding="utf-8"))}
-        if found != expected:
-            problems.append(f"envs/{env}: subjects {sorted(found)} != {sorted(expected)}")
-        problems.extend(f"envs/{env}: wildcard in {s}" for s in found if "*" in s or "?" in s)
-    return problems
-
-
 # ---- checkov, in a venv of its own ---------------------------------------------------------
 
 
@@ -300,21 +167,23 @@ def unscopable_actions_on_scoped_resources(
     infra: Path, resource_types: Mapping[str, set[str]]
 ) -> list[str]:
     """Actions granted on specific ARNs although IAM only accepts `*` for them: such a grant
-    never matches and the pipeline fails with AccessDenied at its first deploy."""
+    never matches and the pipeline fails with AccessDenied at its first deploy. A wildcard
+    (`ecs:*`) must name a service and cover at least one action that takes ARNs."""
     problems: list[str] = []
     for path in sorted(infra.rglob("*.tf")):
         text = path.read_text("utf-8")
         for chunk in text.split("statement {")[1:]:
             actions_match = _STATEMENT_ACTIONS.search(chunk)
             resources_match = _STATEMENT_RESOURCES.search(chunk)
-            if not actions_match or not resources_match:
+            if not actions_match or not resources_match or '"Deny"' in chunk.split("}")[0]:
                 continue
             if resources_match["resources"].replace(" ", "") == '["*"]':
                 continue
             for action in re.findall(r'"([\w-]+:[\w*]+)"', actions_match["actions"]):
-                if action.lower() not in resource_types:
+                covered = [a for a in resource_types if fnmatch.fnmatchcase(a, action.lower())]
+                if not covered:
                     problems.append(f"{path.name}: unknown action {action}")
-                elif resource_types[action.lower()] == {""}:
+                elif all(resource_types[a] == {""} for a in covered):
                     problems.append(f"{path.name}: {action} only works on *")
     return problems
 

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -16,14 +17,12 @@ from tests.new.generated import (
     checkov_executable,
     ci_shell_scripts,
     iam_action_resource_types,
-    offline_precommit_config,
     render,
     run,
-    scaffold_hooks_installed,
     tool_env,
-    trust_policy_problems,
     unscopable_actions_on_scoped_resources,
 )
+from tests.new.names import trust_problems
 
 pytestmark = pytest.mark.slow
 
@@ -41,43 +40,41 @@ def test_generated_service_tests_and_lint_pass(fresh: Fresh, name: str) -> None:
     run(["ruff", "format", "--no-cache", "--check", "."], repo)
 
 
+def _hooks(config: Path) -> dict[str, dict[str, Any]]:
+    loaded = yaml.safe_load(config.read_text("utf-8"))
+    return {hook["id"]: hook for repo in loaded["repos"] for hook in repo["hooks"]}
+
+
 @pytest.mark.parametrize("name", list(ANSWER_SETS))
 def test_pre_commit_hooks_pass_on_the_generated_repo(fresh: Fresh, name: str) -> None:
     repo = fresh(name)
-    run(["pre-commit", "validate-config", ".pre-commit-config.yaml"], repo)
-    canonical = (repo / ".pre-commit-config.yaml").read_text("utf-8")
-    offline, left_out = offline_precommit_config(canonical, scaffold_hooks_installed())
-    assert set(left_out) <= {
-        "scaffold-secrets",
-        "forbid-env-files",
-        "check-workflow-credentials",
-        "check-oidc-trust-policy",
-    }
-    config = repo / ".pre-commit-offline.yaml"
-    config.write_text(offline, "utf-8")
-    run(["pre-commit", "validate-config", config], repo)
+    canonical, offline = repo / ".pre-commit-config.yaml", repo / ".pre-commit-config.offline.yaml"
+    for config in (canonical, offline):
+        run(["pre-commit", "validate-config", config], repo)
+    # the offline form is the same hook set: ids, arguments, stages, file filters
+    ours, theirs = _hooks(canonical), _hooks(offline)
+    assert list(ours) == list(theirs)
+    for hook_id, hook in ours.items():
+        for key in ("args", "stages", "files", "exclude"):
+            assert hook.get(key) == theirs[hook_id].get(key) or key not in hook, (hook_id, key)
+    # one fast secret scanner blocks commits; detect-secrets runs on demand and in CI
+    assert ours["detect-secrets"]["stages"] == ["manual"]
+    assert "stages" not in ours["scaffold-secrets"]
     # the wizard writes the baseline after generation; do the same
     baseline = run(["detect-secrets", "scan"], repo).stdout
     (repo / ".secrets.baseline").write_text(baseline, "utf-8")
     run(["git", "init", "-q", "-b", "main"], repo)
     run(["git", "add", "-A"], repo)
-    proc = run(["pre-commit", "run", "--all-files", "--config", config], repo, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    # every hook of the canonical config ran (or was reported as left out)
-    hook_ids = [
-        hook["id"] for repo_ in yaml.safe_load(canonical)["repos"] for hook in repo_["hooks"]
-    ]
-    offline_ids = [hook["id"] for hook in yaml.safe_load(offline)["repos"][0]["hooks"]]
-    assert sorted(offline_ids + left_out) == sorted(hook_ids)
+    for stage in ("pre-commit", "manual"):
+        argv = ["pre-commit", "run", "--all-files", "--hook-stage", stage, "--config", offline]
+        proc = run(argv, repo, check=False)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "detect-secrets" in proc.stdout and "Passed" in proc.stdout
 
 
 def test_env_file_and_copier_reject_guards_block_commits(fresh: Fresh) -> None:
     repo = fresh("defaults")
-    offline, _ = offline_precommit_config(
-        (repo / ".pre-commit-config.yaml").read_text("utf-8"), scaffold_hooks=False
-    )
-    config = repo / ".pre-commit-offline.yaml"
-    config.write_text(offline, "utf-8")
+    config = repo / ".pre-commit-config.offline.yaml"
     run(["git", "init", "-q", "-b", "main"], repo)
     (repo / ".secrets.baseline").write_text(run(["detect-secrets", "scan"], repo).stdout, "utf-8")
     (repo / ".env.production").write_text("APP_ENV=production\n", "utf-8")
@@ -90,7 +87,11 @@ def test_env_file_and_copier_reject_guards_block_commits(fresh: Fresh) -> None:
     )
     assert proc.returncode == 1
     failed = re.findall(r"^(.+?)\.{3,}Failed$", proc.stdout, re.MULTILINE)
-    assert sorted(failed) == ["refuse .env files", "refuse Copier .rej files"], proc.stdout
+    assert sorted(failed) == [
+        "forbid credential files (.env, keys, Terraform state)",
+        "refuse .env files",
+        "refuse Copier .rej files",
+    ], proc.stdout
 
 
 @pytest.mark.parametrize("name", ON_GITHUB)
@@ -136,8 +137,7 @@ def _expected_subjects(name: str) -> dict[str, set[str]]:
         return {env: {subject} for env in envs}
     return {
         env: {
-            f"repo:{owner}/{repo}:environment:{env}",
-            f"repo:{owner}/{repo}:environment:{env}-plan",
+            f"repo:{owner}/{repo}:environment:{env}{suffix}" for suffix in ("", "-plan", "-apply")
         }
         for env in envs
     }
@@ -145,19 +145,19 @@ def _expected_subjects(name: str) -> dict[str, set[str]]:
 
 @pytest.mark.parametrize("name", WITH_INFRA)
 def test_oidc_trust_policies_are_exact(rendered: dict[str, Path], name: str) -> None:
-    assert trust_policy_problems(rendered[name] / "infra", _expected_subjects(name)) == []
+    assert trust_problems(rendered[name], _expected_subjects(name)) == []
 
 
 def test_trust_policy_check_catches_a_wildcard(fresh: Fresh) -> None:
     repo = fresh("defaults")
     main = repo / "infra" / "envs" / "dev" / "main.tf"
     text = main.read_text("utf-8")
-    main.write_text(text.replace(":environment:dev", ":*"), "utf-8")
+    main.write_text(text.replace(":environment:dev-plan", ":*"), "utf-8")
     role = repo / "infra" / "modules" / "deploy-role" / "main.tf"
     role.write_text(role.read_text("utf-8").replace('"StringEquals"', '"StringLike"', 1))
-    problems = trust_policy_problems(repo / "infra", _expected_subjects("defaults"))
-    assert any("wildcard" in p for p in problems)
-    assert any("StringLike" in p or "pattern" in p for p in problems)
+    problems = trust_problems(repo, _expected_subjects("defaults"))
+    assert any("is not one exact subject" in p for p in problems), problems
+    assert any("StringLike" in p for p in problems), problems
 
 
 @pytest.mark.parametrize("name", WITH_INFRA)

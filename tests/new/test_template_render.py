@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.new.generated import ROOT, TEMPLATE, render, run, tree
+from tests.new.generated import ANSWER_SETS, ROOT, TEMPLATE, render, run, tree
 
-GOLDEN = Path(__file__).parent / "golden" / "defaults-tree.txt"
+GOLDEN = Path(__file__).parent / "golden"
 
 
 def _copier_yml() -> dict[str, Any]:
@@ -39,7 +39,8 @@ def test_question_names_are_the_contract_with_the_wizard_and_update() -> None:
         "service_name", "description", "team", "ci_provider", "repo_owner", "repo_name",
         "runtime", "python_version", "deploy_target", "aws_region", "environments",
         "aws_account_dev", "aws_account_staging", "aws_account_production", "secrets_backend",
-        "with_terraform", "with_database", "rto", "rpo", "oncall_contact",
+        "with_terraform", "with_database", "with_account_baseline", "domain_name", "rto", "rpo",
+        "oncall_contact", "alert_email", "bake_minutes",
         # computed, never asked
         "package_name", "scaffold_hooks_repo", "scaffold_hooks_rev",
     }  # fmt: skip
@@ -75,6 +76,11 @@ def test_a_typo_in_the_template_fails_instead_of_rendering_empty(tmp_path: Path)
         ({"rto": "soon"}, "number and a unit"),
         ({"rpo": "15 minutes"}, "number and a unit"),
         ({"repo_owner": "group/sub"}, "no /"),
+        ({"aws_region": "us-gov-west-1"}, "belongs to AWS GovCloud, a separate partition"),
+        ({"aws_region": "cn-north-1"}, "belongs to AWS China, a separate partition"),
+        ({"bake_minutes": 121}, "0 to 120 minutes"),
+        ({"domain_name": "Example.COM"}, "DNS name in lowercase"),
+        ({"alert_email": "nobody"}, "e-mail address"),
     ],
 )
 def test_validators_reject_bad_answers(
@@ -85,6 +91,18 @@ def test_validators_reject_bad_answers(
     with pytest.raises((CopierError, ValueError), match=message):
         render(tmp_path / "out", answers)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_help_texts_speak_to_users_in_the_chosen_hosts_words() -> None:
+    from jinja2.sandbox import SandboxedEnvironment
+
+    questions = _copier_yml()
+    assert "will be added" not in questions["runtime"]["help"], "no developer note"
+    team = SandboxedEnvironment().from_string(questions["team"]["help"])
+    assert team.render(ci_provider="github").startswith("Owning GitHub team")
+    assert team.render(ci_provider="gitlab").startswith("Owning GitLab subgroup")
+    order = [name for name in questions if not name.startswith("_")]
+    assert order.index("ci_provider") < order.index("team"), "help renders with the host known"
 
 
 def test_unasked_questions_are_not_validated_against_their_environment(tmp_path: Path) -> None:
@@ -111,11 +129,13 @@ def test_template_version_matches_scaffold_version() -> None:
     assert _copier_yml()["scaffold_hooks_rev"]["default"] == f"v{version}"
 
 
-def test_defaults_render_the_golden_tree(rendered: dict[str, Path]) -> None:
-    actual = tree(rendered["defaults"])
+@pytest.mark.parametrize("name", list(ANSWER_SETS))
+def test_each_answer_set_renders_its_golden_tree(rendered: dict[str, Path], name: str) -> None:
+    actual = tree(rendered[name])
+    golden = GOLDEN / f"{name}-tree.txt"
     if os.environ.get("SCAFFOLD_UPDATE_GOLDEN"):
-        GOLDEN.write_text("\n".join(actual) + "\n", "utf-8")
-    assert actual == GOLDEN.read_text("utf-8").splitlines()
+        golden.write_text("\n".join(actual) + "\n", "utf-8")
+    assert actual == golden.read_text("utf-8").splitlines()
 
 
 def test_files_that_do_not_apply_are_absent(rendered: dict[str, Path]) -> None:
@@ -165,7 +185,7 @@ def test_deploy_workflow_pins_actions_and_limits_permissions(rendered: dict[str,
             for job_id, job in workflow["jobs"].items():
                 perms = job.get("permissions", {})
                 if perms.get("id-token") == "write":
-                    assert job_id.startswith(("deploy-", "rollback-", "plan")), job_id
+                    assert job_id.startswith(("deploy-", "apply-", "rollback-", "plan")), job_id
                     assert perms == {"id-token": "write", "contents": "read"}
                 for step in job.get("steps", []):
                     if str(step.get("uses", "")).startswith("actions/checkout@"):
@@ -174,16 +194,32 @@ def test_deploy_workflow_pins_actions_and_limits_permissions(rendered: dict[str,
 
     deploy = yaml.safe_load((rendered["defaults"] / ".github/workflows/deploy.yml").read_text())
     jobs = deploy["jobs"]
-    assert list(jobs) == ["deploy-dev", "deploy-staging", "deploy-production"]
+    assert list(jobs) == [
+        "placeholders",
+        "apply-dev", "deploy-dev",
+        "apply-staging", "deploy-staging",
+        "apply-production", "deploy-production",
+    ]  # fmt: skip
+    assert jobs["placeholders"]["steps"][-1]["run"] == "sh scripts/check-placeholders.sh"
+    assert jobs["apply-dev"]["needs"] == "placeholders"
     assert jobs["deploy-production"]["if"] == "github.ref == 'refs/heads/main'"
-    assert jobs["deploy-production"]["needs"] == "deploy-staging"
+    assert jobs["apply-production"]["if"] == "github.ref == 'refs/heads/main'"
+    assert jobs["apply-production"]["needs"] == "deploy-staging"
+    assert jobs["deploy-production"]["needs"] == "apply-production"
+    assert jobs["apply-production"]["environment"] == "production-apply"
     for env, job in (("dev", jobs["deploy-dev"]), ("production", jobs["deploy-production"])):
         assert job["environment"] == env
         assert job["concurrency"] == {"group": f"deploy-{env}", "cancel-in-progress": False}
         steps = {step.get("id"): step for step in job["steps"]}
         assert "@${{ steps.build.outputs.digest }}" in steps["taskdef"]["with"]["image"]
-        deploy_step = job["steps"][-1]
-        assert deploy_step["with"]["wait-for-service-stability"] is True
+        assert steps["deploy"]["with"]["wait-for-service-stability"] is True
+        # done = no alarm while it bakes; any failure after the rollout rolls back
+        assert steps["bake"]["run"] == "sh scripts/bake.sh watch 10"
+        rollback = job["steps"][-1]
+        assert rollback["if"] == (
+            "failure() && (steps.deploy.outcome == 'failure' || steps.bake.outcome == 'failure')"
+        )
+        assert "update-service" in rollback["run"] and "$PREVIOUS" in rollback["run"]
 
 
 def test_gitlab_ci_uses_oidc_id_tokens(rendered: dict[str, Path]) -> None:
@@ -192,8 +228,14 @@ def test_gitlab_ci_uses_oidc_id_tokens(rendered: dict[str, Path]) -> None:
     assert "assume-role-with-web-identity" in " ".join(ci[".aws-oidc"]["before_script"])
     assert {"deploy-dev", "deploy-production", "rollback-production"} <= set(ci)
     assert "deploy-staging" not in ci
-    assert ci["deploy-production"]["rules"][0]["when"] == "manual"
+    # production: a person reads plan-production and plays apply-production; the release waits
+    assert ci["apply-production"]["rules"][0]["when"] == "manual"
+    assert ci["apply-production"]["allow_failure"] is False
+    assert ci["deploy-production"]["needs"] == ["apply-production"]
+    assert ci["apply-production"]["needs"] == ["plan-production", "deploy-dev"]
     assert ci["deploy-production"]["resource_group"] == "deploy-production"
+    assert ci["placeholders"]["script"] == ["sh scripts/check-placeholders.sh"]
+    assert ci["apply-dev"]["needs"] == ["plan-dev", "placeholders"]
 
 
 def test_rendered_trees_hold_nothing_detect_secrets_flags(
@@ -212,8 +254,8 @@ def test_rendered_trees_hold_nothing_detect_secrets_flags(
 def test_runbooks_have_the_four_sections_and_name_the_oncall(rendered: dict[str, Path]) -> None:
     runbooks = sorted((rendered["lambda-ssm"] / "docs" / "runbooks").glob("*.md"))
     assert [p.stem for p in runbooks] == [
-        "database-connection-exhaustion", "deploy", "leaked-credential", "rollback",
-        "secret-rotation",
+        "alarms", "database-connection-exhaustion", "deploy", "leaked-credential",
+        "restore-database", "rollback", "secret-rotation",
     ]  # fmt: skip
     for path in runbooks:
         text = path.read_text("utf-8")
