@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import shlex
+import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from scaffold.new.review import Caution, Review
     from scaffold.new.wizard import NewService
 
 HELP = "Create a new repository from a template (a service, for now)."
@@ -74,21 +77,32 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _summary(console: Console, answers: Mapping[str, Any]) -> None:
+def _summary(console: Console, checked: Review) -> None:
     from rich.table import Table
 
     table = Table(title="Your answers", show_header=False, title_justify="left")
     table.add_column("question", style="bold")
     table.add_column("answer")
-    for name, value in answers.items():
-        table.add_row(name, _shown(value))
+    for name, value in checked.answers.items():
+        table.add_row(checked.labels.get(name, name), _shown(value))
     console.print(table)
+    _cautions(console, checked.cautions, "Answers to change before the first deploy:")
 
 
-def _confirm(console: Console, answers: Mapping[str, Any]) -> bool:
+def _cautions(console: Console, cautions: Sequence[Caution], title: str) -> None:
+    if not cautions:
+        return
+    console.print(f"\n[yellow]{title}[/]")
+    for caution in cautions:
+        refused = " (the deploy pipeline refuses it)" if caution.blocks_deploys else ""
+        console.print(f"  {caution.message}{refused}", soft_wrap=True, markup=False)
+        console.print(f"    {caution.fix}", soft_wrap=True, markup=False, style="dim")
+
+
+def _confirm(console: Console, checked: Review) -> bool:
     import questionary
 
-    _summary(console, answers)
+    _summary(console, checked)
     return bool(questionary.confirm("Create the service?", default=True).unsafe_ask())
 
 
@@ -133,22 +147,35 @@ def _report(console: Console, made: NewService, shown_dest: str) -> None:
         f"\n{verb} [bold]{escape(str(made.path))}[/]{version}: {len(made.files)} files, "
         f"commit {made.commit[:12]} on main."
     )
+    _cautions(console, made.cautions, "Before the first push, replace these example answers:")
     console.print("\nNext steps:")
     steps: list[str] = []
     if Path(shown_dest).resolve() != Path.cwd().resolve():
-        steps.append(f"cd {shown_dest}")
+        steps.append(f"cd {shlex.quote(shown_dest)}")
+    if made.cautions:
+        from scaffold.new.review import update_command
+
+        steps += [update_command(made.cautions), 'git commit -am "Real answers, not examples"']
     remote = _remote_url(made.answers)
     if remote:
         steps += [f"git remote add origin {remote}", "git push -u origin main"]
+    pre_commit = _pre_commit_command()
     if not made.hooks_installed:
-        steps.append("pre-commit install")
-    steps.append("pre-commit run --all-files")
+        steps.append(f"{pre_commit} install")
+    steps.append(f"{pre_commit} run --all-files")
     guides = [name for name in ("README.md", "docs/production-readiness.md") if name in made.files]
     if guides:
         steps.append(f"read {' and '.join(guides)}")
     for step in steps:
         # commands are copied and pasted: never wrapped, and paths are text, not markup
         console.print(f"  {step}", soft_wrap=True, markup=False)
+
+
+def _pre_commit_command() -> str:
+    """`pre-commit` when it is on PATH, else the pre-commit scaffold itself runs with."""
+    if shutil.which("pre-commit"):
+        return "pre-commit"
+    return f"{shlex.quote(sys.executable)} -m pre_commit"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -175,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
     ask = interactive and not args.yes
     made = create_service(
         request,
-        confirm=(lambda answers: _confirm(console, answers)) if ask else None,
+        confirm=(lambda checked: _confirm(console, checked)) if ask else None,
         progress=lambda message: console.print(f"[dim]{message}…[/]"),
     )
     _report(console, made, args.dest)

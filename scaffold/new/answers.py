@@ -26,6 +26,7 @@ class QuestionInfo:
     conditional: bool  # `when:` is templated or false: Copier decides whether it is asked
     secret: bool
     type: str = "str"  # Copier's type name; "bool" answers given as text are checked here
+    help: str = ""  # copier.yml's help text (may hold Jinja referring to earlier answers)
 
 
 class _LenientLoader(yaml.SafeLoader):
@@ -76,6 +77,7 @@ def parse_questions(text: str) -> list[QuestionInfo]:
                 type=str(
                     spec.get("type") or ("bool" if isinstance(spec.get("default"), bool) else "str")
                 ),
+                help=str(spec.get("help") or ""),
             )
         )
     return questions

@@ -50,6 +50,26 @@ def _git(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
     return proc.stdout.decode(errors="replace")
 
 
+def holds_history(path: Path) -> bool:
+    """True when `path` itself is a git repository (work tree or bare) with a commit, or one
+    git cannot read: either way, something `--force` must never replace."""
+    dot_git = path / ".git"
+    bare = (path / "HEAD").is_file() and (path / "objects").is_dir()
+    if not dot_git.exists() and not bare:
+        return False
+    git_dir = str(dot_git if dot_git.exists() else path)
+    try:
+        _git(path, f"--git-dir={git_dir}", "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    except ScaffoldError:
+        # no commit yet (a fresh `git init`), or unreadable: only the first may be replaced
+        try:
+            _git(path, f"--git-dir={git_dir}", "rev-parse", "--git-dir")
+        except ScaffoldError:
+            return True
+        return False
+    return True
+
+
 def init_repository(repo: Path) -> None:
     """`git init -b main` and stage everything the template rendered."""
     _git(repo, "init", "-q", "-b", "main")

@@ -40,6 +40,12 @@ def require_git() -> str:
     return found
 
 
+def _holds_history(path: Path) -> bool:
+    from scaffold.new.postgen import holds_history
+
+    return holds_history(path)
+
+
 def _nearest_existing(path: Path) -> Path:
     for candidate in (path, *path.parents):
         if candidate.exists():
@@ -57,6 +63,11 @@ def check_destination(dest: Path, *, force: bool) -> Destination:
             raise UsageError(
                 f"destination {dest} is not empty; choose another path or pass --force to "
                 "replace its contents"
+            )
+        if force and _holds_history(path):
+            raise UsageError(
+                f"destination {dest} holds a git repository with history, which --force never "
+                "replaces; choose another path, or move it away first"
             )
         if not os.access(path, os.W_OK | os.X_OK):
             raise UsageError(f"destination {dest} is not writable")

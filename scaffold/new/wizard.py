@@ -15,10 +15,11 @@ from scaffold.new.baseline import BaselineScan
 from scaffold.new.generate import render
 from scaffold.new.install import make_staging, move_into_place, remove_tree
 from scaffold.new.preflight import check_destination, git_defaults, require_git
+from scaffold.new.review import Caution, Review, review
 from scaffold.new.source import Template, resolve
 
-# Shown the answers (in copier.yml order), returns whether to go on.
-Confirm = Callable[[Mapping[str, Any]], bool]
+# Shown the answers (in copier.yml order, with labels and cautions), returns whether to go on.
+Confirm = Callable[[Review], bool]
 # Told about each step as it starts ("Rendering the template", ...).
 Progress = Callable[[str], None]
 
@@ -54,6 +55,7 @@ class NewService:
     hooks_installed: bool
     template_version: str | None
     replaced: bool  # an existing non-empty directory was replaced (--force)
+    cautions: tuple[Caution, ...] = ()  # example answers to change before the first push
 
 
 def _applicable_defaults(template: Template, cwd: Path) -> dict[str, Any]:
@@ -117,7 +119,8 @@ def create_service(
                 on_file=scanner.add,
             )
             answers = _in_question_order(template, rendered)
-            if confirm is not None and not confirm(answers):
+            checked = review(template.questions or (), answers)
+            if confirm is not None and not confirm(checked):
                 raise Cancelled("cancelled; nothing was created")
             step("Creating the git repository")
             postgen.init_repository(staging)
@@ -141,4 +144,5 @@ def create_service(
         hooks_installed=request.hooks,
         template_version=template.version,
         replaced=replaced,
+        cautions=checked.cautions,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -99,8 +100,33 @@ def test_defaults_on_the_real_template(tmp_path: Path, capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert f"cd {dest}" in out
     assert "README.md" in out and "Next steps:" in out
-    assert "  pre-commit install\n" in out, "--no-hooks tells the user to install them"
+    assert re.search(r" pre[-_]commit install\n", out), "--no-hooks tells the user to install them"
     assert siblings(dest) == ["svc"]
+    # --defaults says which example answers to replace before the first push, and how
+    assert "Before the first push, replace these example answers:" in out
+    assert "  aws_account_dev 111111111111 is an example account id" in out
+    assert (
+        "  scaffold update --data repo_owner=<your organisation> --data aws_account_dev="
+        "<12-digit account id>"
+    ) in out
+
+
+def test_next_steps_use_commands_on_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    template = tiny_template(tmp_path / "template")
+    which = shutil.which
+    monkeypatch.setattr(
+        shutil, "which", lambda name, *a, **k: None if name == "pre-commit" else which(name)
+    )
+    dest = tmp_path / "svc"
+    assert main(["new", "service", str(dest), "--template", str(template), "--no-hooks"]) == 0
+    out = capsys.readouterr().out
+    assert f"  {sys.executable} -m pre_commit install\n" in out
+    assert f"  {sys.executable} -m pre_commit run --all-files\n" in out
+    assert "\n  pre-commit " not in out
 
 
 @pytest.mark.slow
@@ -248,15 +274,37 @@ def test_summary_table_is_pinned() -> None:
     from rich.console import Console
 
     from scaffold.cli.new import _summary
+    from scaffold.new.answers import parse_questions
+    from scaffold.new.review import review
+    from tests.new.generated import TEMPLATE
 
+    questions = parse_questions((TEMPLATE / "copier.yml").read_text("utf-8"))
+    answers = {
+        "service_name": "orders",
+        "ci_provider": "gitlab",
+        "team": "payments",
+        "with_database": False,
+        "environments": ["dev", "production"],
+        "aws_account_dev": "123456789012",
+        "aws_account_production": "123456789012",
+    }
     out = StringIO()
-    console = Console(file=out, width=60, color_system=None)
-    _summary(console, {"service_name": "orders", "with_database": False, "environments": ["dev"]})
+    console = Console(file=out, width=100, color_system=None)
+    _summary(console, review(questions, answers))
     assert out.getvalue() == (
-        "Your answers              \n"
-        "┌───────────────┬────────┐\n"
-        "│ service_name  │ orders │\n"
-        "│ with_database │ no     │\n"
-        "│ environments  │ dev    │\n"
-        "└───────────────┴────────┘\n"
+        "Your answers                                                      \n"
+        "┌──────────────────────────────────────────────┬─────────────────┐\n"
+        "│ Service name                                 │ orders          │\n"
+        "│ Where the code is hosted and CI runs         │ gitlab          │\n"
+        "│ Owning GitLab subgroup                       │ payments        │\n"
+        "│ Does the service need a PostgreSQL database? │ no              │\n"
+        "│ Environments to create                       │ dev, production │\n"
+        "│ AWS account id for dev                       │ 123456789012    │\n"
+        "│ AWS account id for production                │ 123456789012    │\n"
+        "└──────────────────────────────────────────────┴─────────────────┘\n"
+        "\n"
+        "Answers to change before the first deploy:\n"
+        "  dev and production share account 123456789012: a mistake in one can reach the others"
+        " (allowed; production-readiness leaves that box empty)\n"
+        "    scaffold update --data aws_account_production=<its own account id>\n"
     )

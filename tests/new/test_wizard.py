@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from scaffold.new.answers import (
     unknown_answers,
 )
 from scaffold.new.preflight import check_destination, git_defaults, owner_from_remote
+from scaffold.new.review import Review
 from scaffold.new.wizard import Cancelled, ServiceRequest, create_service
 from tests.gitrepo import GitRepo, git
 from tests.new.wizard_support import tiny_template
@@ -271,6 +271,31 @@ def test_force_replaces_only_after_success(tmp_path: Path, template: Path) -> No
     assert siblings(dest) == ["svc", "template"]
 
 
+@pytest.mark.parametrize("kind", ["work tree", "bare"])
+def test_force_never_replaces_a_repository_with_history(
+    tmp_path: Path, template: Path, kind: str
+) -> None:
+    dest = tmp_path / "svc"
+    if kind == "bare":
+        source = GitRepo.init(tmp_path / "source")
+        source.commit("work", {"notes.txt": "mine"})
+        git(tmp_path, "clone", "-q", "--bare", str(source.path), str(dest))
+    else:
+        GitRepo.init(dest).commit("work", {"notes.txt": "mine"})
+    before = sorted(p.name for p in dest.iterdir())
+    with pytest.raises(UsageError, match="holds a git repository with history, which --force"):
+        create_service(request(dest, template, force=True))
+    assert sorted(p.name for p in dest.iterdir()) == before
+
+
+def test_force_may_replace_a_repository_without_commits(tmp_path: Path, template: Path) -> None:
+    dest = tmp_path / "svc"
+    git(tmp_path, "init", "-q", str(dest))
+    (dest / "notes.txt").write_text("scratch", encoding="utf-8")
+    assert create_service(request(dest, template, force=True)).replaced
+    assert_committed_repo(dest)
+
+
 def test_existing_empty_destination_is_filled(tmp_path: Path, template: Path) -> None:
     dest = tmp_path / "svc"
     dest.mkdir()
@@ -303,15 +328,22 @@ def test_interrupt_or_decline_leaves_nothing(tmp_path: Path, template: Path) -> 
     with pytest.raises(Cancelled):
         create_service(request(dest, template), confirm=lambda _answers: False)
     assert siblings(dest) == ["template"]
-    seen: list[Mapping[str, object]] = []
+    seen: list[Review] = []
 
-    def accept(answers: Mapping[str, object]) -> bool:
-        seen.append(answers)
+    def accept(checked: Review) -> bool:
+        seen.append(checked)
         return True
 
-    create_service(request(dest, template), confirm=accept)
+    made = create_service(request(dest, template), confirm=accept)
     assert len(seen) == 1
-    assert list(seen[0].items()) == [  # copier.yml's order, not the answers file's
+    # question labels for the summary, and the example answer to change before a deploy
+    assert seen[0].labels["with_database"] == "Needs a database?"
+    assert (
+        [c.question for c in seen[0].cautions]
+        == ["repo_owner"]
+        == [c.question for c in made.cautions]
+    )
+    assert list(seen[0].answers.items()) == [  # copier.yml's order, not the answers file's
         ("service_name", "tiny"),
         ("team", "platform"),
         ("repo_owner", "example-org"),

@@ -12,6 +12,7 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
+from scaffold.new.review import Review
 from scaffold.new.wizard import ServiceRequest, create_service
 from tests.new.test_wizard import assert_committed_repo, siblings
 from tests.new.wizard_support import tiny_template
@@ -34,8 +35,8 @@ def typed(keys: str) -> Iterator[None]:
 def confirm_with(keys_seen: list[Mapping[str, Any]]) -> Any:
     import questionary
 
-    def confirm(answers: Mapping[str, Any]) -> bool:
-        keys_seen.append(dict(answers))
+    def confirm(checked: Review) -> bool:
+        keys_seen.append(dict(checked.answers))
         return bool(questionary.confirm("Create the service?").unsafe_ask())
 
     return confirm
