@@ -57,16 +57,11 @@ def holds_history(path: Path) -> bool:
     bare = (path / "HEAD").is_file() and (path / "objects").is_dir()
     if not dot_git.exists() and not bare:
         return False
-    git_dir = str(dot_git if dot_git.exists() else path)
-    try:
-        _git(path, f"--git-dir={git_dir}", "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-    except ScaffoldError:
-        # no commit yet (a fresh `git init`), or unreadable: only the first may be replaced
-        try:
-            _git(path, f"--git-dir={git_dir}", "rev-parse", "--git-dir")
-        except ScaffoldError:
-            return True
-        return False
+    # read-only inspection of a directory scaffold did not make: the isolated profile
+    with Git(path, git_dir=dot_git if dot_git.exists() else path) as git:
+        if git.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).returncode:
+            # no commit yet (a fresh `git init`) may be replaced; an unreadable one may not
+            return git.run("rev-parse", "--git-dir", check=False).returncode != 0
     return True
 
 
