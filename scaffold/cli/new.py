@@ -89,14 +89,21 @@ def _summary(console: Console, checked: Review) -> None:
     _cautions(console, checked.cautions, "Answers to change before the first deploy:")
 
 
-def _cautions(console: Console, cautions: Sequence[Caution], title: str) -> None:
+def _cautions(
+    console: Console, cautions: Sequence[Caution], title: str, *, command: bool = True
+) -> None:
     if not cautions:
         return
     console.print(f"\n[yellow]{title}[/]")
+    from scaffold.new.review import update_command
+
     for caution in cautions:
         refused = " (the deploy pipeline refuses it)" if caution.blocks_deploys else ""
         console.print(f"  {caution.message}{refused}", soft_wrap=True, markup=False)
-        console.print(f"    {caution.fix}", soft_wrap=True, markup=False, style="dim")
+    if command:  # after creation the next steps carry it
+        console.print(
+            f"  change them with: {update_command(cautions)}", soft_wrap=True, markup=False
+        )
 
 
 def _confirm(console: Console, checked: Review) -> bool:
@@ -106,10 +113,12 @@ def _confirm(console: Console, checked: Review) -> bool:
     return bool(questionary.confirm("Create the service?", default=True).unsafe_ask())
 
 
-def _remote_url(answers: Mapping[str, Any]) -> str | None:
+def _remote_url(answers: Mapping[str, Any], cautions: Sequence[Caution] = ()) -> str | None:
     owner, name = answers.get("repo_owner"), answers.get("repo_name")
     if not owner or not name:
         return None
+    if any(c.question == "repo_owner" for c in cautions):
+        owner = "<your organisation>"
     host = "gitlab.com" if answers.get("ci_provider") == "gitlab" else "github.com"
     return f"git@{host}:{owner}/{name}.git"
 
@@ -147,7 +156,8 @@ def _report(console: Console, made: NewService, shown_dest: str) -> None:
         f"\n{verb} [bold]{escape(str(made.path))}[/]{version}: {len(made.files)} files, "
         f"commit {made.commit[:12]} on main."
     )
-    _cautions(console, made.cautions, "Before the first push, replace these example answers:")
+    title = "Before the first push, replace these example answers:"
+    _cautions(console, made.cautions, title, command=False)
     console.print("\nNext steps:")
     steps: list[str] = []
     if Path(shown_dest).resolve() != Path.cwd().resolve():
@@ -156,7 +166,7 @@ def _report(console: Console, made: NewService, shown_dest: str) -> None:
         from scaffold.new.review import update_command
 
         steps += [update_command(made.cautions), 'git commit -am "Real answers, not examples"']
-    remote = _remote_url(made.answers)
+    remote = _remote_url(made.answers, made.cautions)
     if remote:
         steps += [f"git remote add origin {remote}", "git push -u origin main"]
     pre_commit = _pre_commit_command()

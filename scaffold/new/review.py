@@ -17,7 +17,8 @@ from typing import Any
 from scaffold.new.answers import QuestionInfo
 
 _REPEATED_DIGIT = re.compile(r"^(\d)\1{11}$")
-_EXAMPLE_DOMAIN = re.compile(r"(^|\.)example\.(com|org|net)$")
+# example.com/.org/.net, and the TLDs reserved for examples and tests (RFC 2606)
+_EXAMPLE_DOMAIN = re.compile(r"(^|\.)(example\.(com|org|net)|example|invalid|test)$")
 _ENVIRONMENTS = ("dev", "staging", "production")
 
 

@@ -306,5 +306,5 @@ def test_summary_table_is_pinned() -> None:
         "Answers to change before the first deploy:\n"
         "  dev and production share account 123456789012: a mistake in one can reach the others"
         " (allowed; production-readiness leaves that box empty)\n"
-        "    scaffold update --data aws_account_production=<its own account id>\n"
+        "  change them with: scaffold update --data aws_account_production=<its own account id>\n"
     )

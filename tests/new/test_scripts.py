@@ -81,6 +81,8 @@ def test_real_answers_pass_the_first_step(real: Path) -> None:
         {"aws_account_staging": "777777777777"},
         {"domain_name": "example.com"},
         {"alert_email": "pager@example.com"},
+        {"alert_email": "maintainers@users.noreply.corp.example"},
+        {"domain_name": "staging.example.org"},
         {},
     ],
 )

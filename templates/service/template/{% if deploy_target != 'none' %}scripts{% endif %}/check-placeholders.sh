@@ -32,5 +32,7 @@ refuse() {
 
 refuse "AWS account id" "$accounts"
 refuse "organisation example-org" "example-org"
-refuse "domain example.com" "example\\.com"
+# example.com/.org/.net, and addresses in the reserved .example, .invalid and .test domains
+refuse "example domain" "(^|[^A-Za-z0-9.-])([A-Za-z0-9-]+\\.)*example\\.(com|org|net)([^A-Za-z0-9-]|\$)"
+refuse "example address" "@[A-Za-z0-9.-]+\\.(example|invalid|test)([^A-Za-z0-9.-]|\$)"
 echo "no placeholder answers left"
