@@ -117,3 +117,21 @@ def test_without_copiers_worker_the_copy_is_the_same(
     # told nothing, the baseline scanned every staged file itself (the baseline is not staged yet)
     assert sorted(scan.late) == sorted(f for f in files if f != ".secrets.baseline")
     assert (plain / "src/app.py").read_text(encoding="utf-8") == 'NAME = "svc-b"\n'
+
+
+@pytest.mark.parametrize("name", ["defaults", "gitlab"])
+def test_the_hooked_copy_renders_the_real_template_byte_for_byte(
+    tmp_path: Path, rendered: dict[str, Path], name: str
+) -> None:
+    # the frozen render context and the compile caches change nothing in what is written
+    from tests.new.generated import ANSWER_SETS, TEMPLATE, tree
+
+    staging = tmp_path / "hooked"
+    staging.mkdir()
+    fastcopy.copy(
+        str(TEMPLATE), staging, None, data=dict(ANSWER_SETS[name]), defaults=True, quiet=True
+    )
+    plain = rendered[name]
+    assert tree(staging) == tree(plain)
+    for path in tree(plain):
+        assert (staging / path).read_bytes() == (plain / path).read_bytes(), path
