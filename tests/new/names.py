@@ -39,8 +39,9 @@ class Use:
     issuer: str
     subject: str
     audience: str
-    names: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # the first value of each kind
     alarms: list[str] = field(default_factory=list)
+    scopes: list[dict[str, str]] = field(default_factory=list)  # what each step names
 
 
 @dataclass
@@ -142,38 +143,50 @@ def _github_uses(repo: Path, owner: str, name: str) -> list[Use]:
     return uses
 
 
+_STEP_INPUTS = (
+    ("cluster", "cluster"),
+    ("service", "service"),
+    ("task-definition-family", "family"),
+    ("container-name", "container"),
+)
+_VARIABLES = (
+    ("CLUSTER", "cluster"),
+    ("SERVICE", "service"),
+    ("FAMILY", "family"),
+    ("CONTAINER", "container"),
+    ("REPOSITORY", "repository"),
+    ("FUNCTION", "function"),
+    ("ALIAS", "alias"),
+    ("UPTIME_ALARM", "uptime_alarm"),
+    ("ALARMS", "alarms"),
+)
+
+
 def _names_from(use: Use, env: dict[str, Any], steps: list[dict[str, Any]]) -> None:
-    variables = dict(env)
-    for step in steps:
-        variables.update(step.get("env", {}))
+    """One scope per step (the job's variables plus the step's own): each names what that step
+    touches, so a wrong name in one step is not hidden by a right one in another."""
+    for step in steps or [{}]:
+        variables = {**env, **step.get("env", {})}
+        scope: dict[str, str] = {}
         given = step.get("with", {})
-        for key, kind in (
-            ("cluster", "cluster"),
-            ("service", "service"),
-            ("task-definition-family", "family"),
-            ("container-name", "container"),
-        ):
+        for key, kind in _STEP_INPUTS:
             if key in given:
-                use.names[kind] = str(given[key])
+                scope[kind] = str(given[key])
         for key in ("tags", "image"):
-            if key in given:
-                match = re.search(r"\}\}/([^:@]+)[:@]", str(given[key]))
-                if match:
-                    use.names.setdefault("repository", match[1])
-    for variable, kind in (
-        ("CLUSTER", "cluster"),
-        ("SERVICE", "service"),
-        ("FAMILY", "family"),
-        ("CONTAINER", "container"),
-        ("REPOSITORY", "repository"),
-        ("FUNCTION", "function"),
-        ("ALIAS", "alias"),
-        ("UPTIME_ALARM", "uptime_alarm"),
-    ):
-        if variable in variables:
-            use.names[kind] = str(variables[variable])
-    if "ALARMS" in variables:
-        use.alarms = str(variables["ALARMS"]).split()
+            match = re.search(r"\}\}/([^:@]+)[:@]", str(given.get(key, "")))
+            if match:
+                scope["repository"] = match[1]
+        for variable, kind in _VARIABLES:
+            if variable in variables:
+                scope[kind] = str(variables[variable])
+        if scope:
+            use.scopes.append(scope)
+    for scope in use.scopes:
+        for kind, value in scope.items():
+            if kind == "alarms":
+                use.alarms = sorted({*use.alarms, *value.split()})
+            else:
+                use.names.setdefault(kind, value)
 
 
 def _gitlab_uses(repo: Path, owner: str, name: str) -> list[Use]:
@@ -230,60 +243,60 @@ def _claims(use: Use) -> dict[str, str]:
     return {f"{use.issuer}:sub": use.subject, f"{use.issuer}:aud": use.audience}
 
 
-def _actions(use: Use, stack: Stack) -> list[tuple[str, str]]:
-    """What the job does with its session, as (IAM action, resource ARN)."""
+def _actions(scope: dict[str, str], stack: Stack) -> list[tuple[str, str]]:
+    """What a step does with the job's session, as (IAM action, resource ARN)."""
     region, account = stack.region, stack.account
+    arn = f"arn:aws:{{}}:{region}:{account}:{{}}"
     actions: list[tuple[str, str]] = []
-    names = use.names
-    if "cluster" in names and "service" in names:
-        service = f"arn:aws:ecs:{region}:{account}:service/{names['cluster']}/{names['service']}"
+    if "cluster" in scope and "service" in scope:
+        service = arn.format("ecs", f"service/{scope['cluster']}/{scope['service']}")
         actions += [("ecs:DescribeServices", service), ("ecs:UpdateService", service)]
-    if "family" in names:
+    if "family" in scope:
         actions += [("ecs:RegisterTaskDefinition", "*"), ("ecs:DescribeTaskDefinition", "*")]
-    if "repository" in names:
-        repository = f"arn:aws:ecr:{region}:{account}:repository/{names['repository']}"
+    if "repository" in scope:
+        repository = arn.format("ecr", f"repository/{scope['repository']}")
         actions += [("ecr:GetAuthorizationToken", "*"), ("ecr:PutImage", repository)]
-    if "function" in names:
-        function = f"arn:aws:lambda:{region}:{account}:function:{names['function']}"
-        qualified = f"{function}:{names.get('alias', 'live')}"
+    if "function" in scope:
+        function = arn.format("lambda", f"function:{scope['function']}")
+        qualified = f"{function}:{scope.get('alias', 'live')}"
         actions += [("lambda:UpdateFunctionCode", function), ("lambda:PublishVersion", function)]
         actions += [("lambda:GetAlias", qualified), ("lambda:UpdateAlias", qualified)]
         actions += [("lambda:InvokeFunction", qualified)]
-    for alarm in use.alarms:
-        actions.append(
-            ("cloudwatch:DescribeAlarms", f"arn:aws:cloudwatch:{region}:{account}:alarm:{alarm}")
-        )
-    if "uptime_alarm" in names:
-        uptime = f"arn:aws:cloudwatch:us-east-1:{account}:alarm:{names['uptime_alarm']}"
+    for alarm in scope.get("alarms", "").split():
+        actions.append(("cloudwatch:DescribeAlarms", arn.format("cloudwatch", f"alarm:{alarm}")))
+    if "uptime_alarm" in scope:
+        uptime = f"arn:aws:cloudwatch:us-east-1:{account}:alarm:{scope['uptime_alarm']}"
         actions.append(("cloudwatch:DescribeAlarms", uptime))
     return actions
 
 
-def _check_names(use: Use, stack: Stack) -> list[str]:
+def _check_names(where: str, scope: dict[str, str], stack: Stack) -> list[str]:
     problems: list[str] = []
-    names = use.names
 
     def missing(kind: str, value: object) -> None:
-        problems.append(f"{use.where} uses {kind} {value}, which {stack.env} does not create")
+        problem = f"{where} uses {kind} {value}, which {stack.env} does not create"
+        if problem not in problems:
+            problems.append(problem)
 
-    if "cluster" in names and names["cluster"] not in stack.clusters:
-        missing("cluster", names["cluster"])
-    if "service" in names and (names.get("cluster"), names["service"]) not in stack.services:
-        missing("ECS service", f"{names.get('cluster')}/{names['service']}")
-    container = (names.get("family"), names.get("container"))
-    if "family" in names and "container" in names and container not in stack.containers:
-        missing("container", f"{names['family']}/{names['container']}")
-    if "repository" in names and names["repository"] not in stack.repositories:
-        missing("image repository", names["repository"])
-    if "function" in names and names["function"] not in stack.functions:
-        missing("function", names["function"])
-    if "alias" in names and (names.get("function"), names["alias"]) not in stack.aliases:
-        missing("alias", names["alias"])
-    for alarm in use.alarms:
+    cluster, family, function = scope.get("cluster"), scope.get("family"), scope.get("function")
+    if cluster is not None and cluster not in stack.clusters:
+        missing("cluster", cluster)
+    if "service" in scope and (cluster, scope["service"]) not in stack.services:
+        missing("ECS service", f"{cluster}/{scope['service']}")
+    container = (family, scope.get("container"))
+    if family is not None and "container" in scope and container not in stack.containers:
+        missing("container", f"{family}/{scope['container']}")
+    if "repository" in scope and scope["repository"] not in stack.repositories:
+        missing("image repository", scope["repository"])
+    if function is not None and function not in stack.functions:
+        missing("function", function)
+    if "alias" in scope and (function, scope["alias"]) not in stack.aliases:
+        missing("alias", scope["alias"])
+    for alarm in scope.get("alarms", "").split():
         if stack.alarms.get(alarm) != stack.region:
             missing(f"alarm (in {stack.region})", alarm)
-    if "uptime_alarm" in names and stack.alarms.get(names["uptime_alarm"]) != "us-east-1":
-        missing("alarm (in us-east-1)", names["uptime_alarm"])
+    if "uptime_alarm" in scope and stack.alarms.get(scope["uptime_alarm"]) != "us-east-1":
+        missing("alarm (in us-east-1)", scope["uptime_alarm"])
     return problems
 
 
@@ -319,11 +332,14 @@ def name_problems(
                 or principal not in account_providers
             ):
                 problems.append(f"{use.where}: {principal} is not this account's {issuer} provider")
-        problems += _check_names(use, stack)
         policies = stack.policies.get(role["name"], [])
-        for action, resource in _actions(use, stack):
-            if not any(permitted(p, action, resource) for p in policies):
-                problems.append(f"{use.where}: {role['name']} may not {action} on {resource}")
+        for scope in use.scopes:
+            problems += [p for p in _check_names(use.where, scope, stack) if p not in problems]
+            for action, resource in _actions(scope, stack):
+                if not any(permitted(p, action, resource) for p in policies):
+                    denial = f"{use.where}: {role['name']} may not {action} on {resource}"
+                    if denial not in problems:
+                        problems.append(denial)
     for stack in stacks.values():
         problems += _stack_problems(stack, stacks)
     return problems
@@ -357,10 +373,9 @@ def _stack_problems(stack: Stack, stacks: dict[str, Stack]) -> list[str]:
             problems.append(f"{stack.env}: the apply role may change {names[role]}")
     read_only = "arn:aws:iam::aws:policy/ReadOnlyAccess"
     for role in ("plan_role", "apply_role"):
-        if stack.managed.get(names[role]) != [read_only]:
-            problems.append(
-                f"{stack.env}: {names[role]} reads with {stack.managed.get(names[role])}"
-            )
+        attached = stack.managed.get(names[role])
+        if attached != [read_only]:
+            problems.append(f"{stack.env}: {names[role]} has managed policies {attached}")
     if stack.policies.get(names["plan_role"]):
         problems.append(f"{stack.env}: the plan role has write policies")
     return problems
