@@ -116,6 +116,93 @@ def tree(root: Path) -> list[str]:
     )
 
 
+# ---- the offline pre-commit config --------------------------------------------------------
+
+# Each remote hook of the canonical config, as a `repo: local` hook installing the same
+# release from PyPI (this machine reaches PyPI but not GitHub).
+_PYPI_HOOKS: dict[str, dict[str, Any]] = {
+    "detect-secrets": {"entry": "detect-secrets-hook", "package": "detect-secrets"},
+    "detect-private-key": {"entry": "detect-private-key", "package": "pre-commit-hooks"},
+    "check-merge-conflict": {"entry": "check-merge-conflict", "package": "pre-commit-hooks"},
+    "check-yaml": {"entry": "check-yaml", "package": "pre-commit-hooks", "types": ["yaml"]},
+    "end-of-file-fixer": {"entry": "end-of-file-fixer", "package": "pre-commit-hooks"},
+    "trailing-whitespace": {"entry": "trailing-whitespace-fixer", "package": "pre-commit-hooks"},
+    "ruff-check": {
+        "entry": "ruff check --force-exclude",
+        "package": "ruff",
+        "types_or": ["python", "pyi"],
+    },
+    "ruff-format": {
+        "entry": "ruff format --force-exclude",
+        "package": "ruff",
+        "types_or": ["python", "pyi"],
+    },
+}
+
+# scaffold's own hooks, run from this checkout's installed console scripts.
+_SCAFFOLD_HOOKS: dict[str, dict[str, Any]] = {
+    "scaffold-secrets": {"entry": "scaffold-secrets", "pass_filenames": False},
+    "forbid-env-files": {"entry": "scaffold-forbid-env-files"},
+    "check-workflow-credentials": {
+        "entry": "scaffold-check-workflow-credentials",
+        "files": r"^(\.github/workflows/.*\.ya?ml|\.gitlab-ci\.yml)$",
+    },
+    "check-oidc-trust-policy": {
+        "entry": "scaffold-check-oidc-trust-policy",
+        "files": r"\.(tf|json)$",
+    },
+}
+
+
+def offline_precommit_config(canonical: str, scaffold_hooks: bool) -> tuple[str, list[str]]:
+    """Any canonical config (an adopted repository's too) with every remote hook replaced by a
+    local equivalent. Generated services ship theirs: .pre-commit-config.offline.yaml.
+
+    Returns the new config and the hook ids left out (scaffold's, when not installed).
+    """
+    config = yaml.safe_load(canonical)
+    local_hooks: list[dict[str, Any]] = []
+    left_out: list[str] = []
+    for repo in config["repos"]:
+        if repo["repo"] == "local":
+            local_hooks.extend(repo["hooks"])
+            continue
+        version = str(repo["rev"]).removeprefix("v")
+        for hook in repo["hooks"]:
+            hook_id = hook["id"]
+            if hook_id in _SCAFFOLD_HOOKS:
+                if not scaffold_hooks:
+                    left_out.append(hook_id)
+                    continue
+                spec = dict(_SCAFFOLD_HOOKS[hook_id])
+                local_hooks.append(
+                    {"id": hook_id, "name": hook_id, "language": "system", **spec}
+                    | {k: v for k, v in hook.items() if k != "id"}
+                )
+                continue
+            spec = dict(_PYPI_HOOKS[hook_id])  # KeyError: a new hook needs a local twin here
+            package = spec.pop("package")
+            local = {
+                "id": hook_id,
+                "name": hook_id,
+                "language": "python",
+                "additional_dependencies": [f"{package}=={version}"],
+                "types": ["text"],
+                **spec,
+            }
+            if "types_or" in local:
+                del local["types"]
+            local.update({k: v for k, v in hook.items() if k != "id"})
+            local_hooks.append(local)
+    offline = {"repos": [{"repo": "local", "hooks": local_hooks}]}
+    return yaml.safe_dump(offline, sort_keys=False), left_out
+
+
+def scaffold_hooks_installed() -> bool:
+    """Whether this checkout's hook console scripts exist (built by another engineer)."""
+    return all((VENV_BIN / spec["entry"]).exists() for spec in _SCAFFOLD_HOOKS.values())
+
+
 # ---- checkov, in a venv of its own ---------------------------------------------------------
 
 

@@ -431,7 +431,7 @@ def moto_problems(
     repo: Path, answers: dict[str, Any], stacks: dict[str, Stack] | None = None
 ) -> list[str]:
     """Create every OIDC provider and role in moto, then assume each as its pipeline job does."""
-    import boto3  # type: ignore[import-untyped]
+    import boto3
     from moto import mock_aws
 
     stacks = created(repo) if stacks is None else stacks

@@ -418,10 +418,14 @@ def environment_accounts(inputs: Inputs) -> dict[str, set[str]]:
         found.setdefault(env, set()).update(i for i in ids if _ACCOUNT.fullmatch(i))
     from scaffold.audit.evaluators.ci import deploy_jobs
 
-    for job in deploy_jobs(inputs):
-        if job.environment and not job.environment.startswith("${{"):
-            for account in _ACCOUNT.findall(job.text):
-                found.setdefault(job.environment, set()).add(account)
+    jobs = [j for j in deploy_jobs(inputs) if j.environment and not j.environment.startswith("${{")]
+    names = set(found) | {j.environment for j in jobs}
+    for job in jobs:
+        # `production-apply`, `dev-plan`: an approval gate of an environment, not another one
+        gate = job.environment.rpartition("-")[0]
+        environment = gate if gate in names else job.environment
+        for account in _ACCOUNT.findall(job.text):
+            found.setdefault(environment, set()).add(account)
     return found
 
 
