@@ -49,12 +49,14 @@ class RecordingMatcher:
         self.scanned = self.bytes = self.skipped = 0
         self._last_flush = time.monotonic()
 
-    def scan(self, data: bytes) -> list[Match]:
+    def scan(self, data: bytes, path: str | None = None) -> list[Match]:
+        assert self.detector is not None, "wrap() a detector first"
+        if path is not None:  # a path can call for rules the content alone does not: scan it
+            return self.detector.scan(data, path)
         cid = content_id(data)
         if self.store.content_state(cid, self.rules_version) == 0:
             self.skipped += 1
             return []
-        assert self.detector is not None, "wrap() a detector first"
         matches = self.detector.scan(data)
         self.scanned += 1
         self.bytes += len(data)

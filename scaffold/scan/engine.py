@@ -11,13 +11,13 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scaffold.scan.baseline import Baseline
 from scaffold.scan.findings import FindingsStage
 from scaffold.scan.listing import Listing
-from scaffold.scan.matching import Batch, Hit, Matcher
+from scaffold.scan.matching import Batch, Hit, Matcher, match_one
 from scaffold.scan.model import DEFAULT_BASELINE, ScanOptions, ScanResult, ScanStats, Skipped
 from scaffold.scan.pool import ChunkScanner, MatcherFactory
 from scaffold.scan.sources import Matched, Source
@@ -88,6 +88,7 @@ def scan(
                         )
                     )
             pool = scanner.used_pool
+        hits = _with_named(hits, source, local or factory)
         kept = stage.keep(hits)
         matched = list(
             {(k.hit.key, k.hit.kind): Matched(k.hit.key, k.hit.kind) for k in kept}.values()
@@ -121,6 +122,26 @@ def scan(
         gaps=listing.gaps,
         extra=extra,
     )
+
+
+def _with_named(hits: list[Hit], source: Source, factory: MatcherFactory) -> list[Hit]:
+    """The hits, with what matching the source's named content with its path adds (the
+    matches found without the path already are not repeated)."""
+    named = source.named()
+    if not named:
+        return hits
+    matcher = factory()
+    known = {(h.key, h.member, m.rule_id, m.start, m.end) for h in hits for m in h.matches}
+    for item in named:
+        for hit in match_one(item, matcher, []):
+            fresh = tuple(
+                m
+                for m in hit.matches
+                if (hit.key, hit.member, m.rule_id, m.start, m.end) not in known
+            )
+            if fresh:
+                hits.append(replace(hit, matches=fresh))
+    return hits
 
 
 class _Account:

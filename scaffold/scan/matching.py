@@ -24,7 +24,10 @@ _MESSAGES = (Kind.COMMIT, Kind.TAG, Kind.MESSAGE)
 
 
 class Matcher(Protocol):
-    def scan(self, data: bytes) -> list[Match]: ...
+    def scan(self, data: bytes, path: str | None = None) -> list[Match]:
+        """`path`, when the source knows it: rules for certain files (a Rails master.key) run
+        on such a file's whole content."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ def match_one(item: Content, matcher: Matcher, skipped: list[Skipped]) -> list[H
             )
         return [Hit(item.key, item.kind, tuple(matches))] if matches else []
     if item.kind in _MESSAGES or archives.kind_of(item.data) is None:
-        matches = matcher.scan(item.data)
+        matches = matcher.scan(item.data, item.name or None)
         return [Hit(item.key, item.kind, tuple(matches))] if matches else []
     hits: list[Hit] = []
     opened = False
@@ -114,11 +117,11 @@ def match_one(item: Content, matcher: Matcher, skipped: list[Skipped]) -> list[H
             skipped.append(Skipped(item.key, part.reason, item.name, item.size, member=part.path))
             continue
         opened = True
-        found = matcher.scan(part.data)
+        found = matcher.scan(part.data, part.path.rpartition("!")[2] or None)
         if found:
             hits.append(Hit(item.key, item.kind, tuple(found), member=part.path))
     if not opened:  # not an archive after all (or none of it readable): its bytes as they are
-        found = matcher.scan(item.data)
+        found = matcher.scan(item.data, item.name or None)
         if found:
             hits.append(Hit(item.key, item.kind, tuple(found)))
     return hits

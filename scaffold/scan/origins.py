@@ -28,7 +28,9 @@ says it is incomplete.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import queue
+import re
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -63,6 +65,8 @@ class Origins:
         self.introduced_in: dict[bytes, int] = {}  # hex blob id -> index into `commits`
         # blobs no commit reaches, only a ref to a tree or a blob: hex id -> (ref, path)
         self.ref_only: dict[str, tuple[str, str]] = {}
+        # blobs at a path some rule is for (a Rails master.key): hex id -> that path
+        self.named: dict[bytes, str] = {}
 
     def introductions(self, git: Git, wanted: set[str]) -> dict[str, list[Provenance]]:
         """First commit showing each wanted blob, with every path it had in that commit (what
@@ -108,12 +112,21 @@ def list_with_origins(git: Git, max_blob_size: int) -> tuple[Listing, Origins] |
 class HistoryLister:
     """Lists the history in blocks as the walks go (see the module doc)."""
 
-    def __init__(self, git: Git, max_blob_size: int, *, damaged: bool = False) -> None:
+    def __init__(
+        self,
+        git: Git,
+        max_blob_size: int,
+        *,
+        damaged: bool = False,
+        path_globs: tuple[str, ...] = (),
+    ) -> None:
         """`damaged`: part of the git directory is known to be unreadable, so after the walks
-        every other readable object in the store is listed too."""
+        every other readable object in the store is listed too. `path_globs`: paths rules are
+        for; blobs seen at such a path are remembered with it (Origins.named)."""
         self.git = git
         self.max_blob_size = max_blob_size
         self.damaged = damaged
+        self.path_globs = path_globs
         self.origins = Origins()
         self.refs: Refs | None = None
 
@@ -207,7 +220,7 @@ class HistoryLister:
             reader.start()
             finished = False
             try:
-                _walk(walk.stdout, origins, check.stdin)
+                _walk(walk.stdout, origins, check.stdin, _glob_regex(self.path_globs))
                 finished = _walk_other_roots(git, refs, origins, check.stdin)
             except OSError:
                 pass  # cat-file died: its exit status says so below
@@ -271,14 +284,28 @@ def _walk_other_roots(git: Git, refs: Refs, origins: Origins, check: IO[bytes]) 
     return True
 
 
-def _walk(stream: IO[bytes], origins: Origins, check: IO[bytes]) -> None:
+def _glob_regex(globs: tuple[str, ...]) -> re.Pattern[bytes] | None:
+    """One search for all the paths rules are for, matched at a path's tail (a hint: the
+    Detector checks each path itself)."""
+    if not globs:
+        return None
+    parts = [fnmatch.translate(glob).removesuffix(r"\Z").removeprefix("(?s:") for glob in globs]
+    alternatives = "|".join(f"(?:{part.removesuffix(')')})" for part in parts)
+    return re.compile(f"(?s)(?:^|/)(?:{alternatives})$".encode())
+
+
+def _walk(
+    stream: IO[bytes], origins: Origins, check: IO[bytes], named: re.Pattern[bytes] | None = None
+) -> None:
     pending: list[bytes] = []
     last, index = b"", -1
     introduced_in = origins.introduced_in
-    for commit, blob, _path in written_blobs(nul_fields(_blocks(stream))):
+    for commit, blob, path in written_blobs(nul_fields(_blocks(stream))):
         if commit != last:
             last, index = commit, index + 1
             origins.commits.append(commit)
+        if named is not None and blob not in origins.named and named.search(path):
+            origins.named[blob] = path.decode("utf-8", "backslashreplace")
         if blob not in introduced_in:
             pending.append(blob)
             if len(pending) >= _BATCH:

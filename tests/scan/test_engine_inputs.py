@@ -252,9 +252,9 @@ def test_wrap_matcher_sees_every_object_inline(repo: GitRepo) -> None:
         def __init__(self, inner: Matcher) -> None:
             self.inner = inner
 
-        def scan(self, data: bytes) -> list[Match]:
+        def scan(self, data: bytes, path: str | None = None) -> list[Match]:
             seen.append(len(data))
-            return self.inner.scan(data)
+            return self.inner.scan(data, path)
 
     from scaffold.scan.engine import scan as scan_source
     from scaffold.scan.sources.history import HistorySource

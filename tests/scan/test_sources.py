@@ -225,3 +225,29 @@ def test_a_100_mb_text_file_holding_a_credential_is_found(tmp_path: Path) -> Non
     result = scan(DirectorySource(target.parent, OPTIONS), OPTIONS)
     assert [(f.match.secret, f.match.line) for f in result.findings] == [(token, 2_500_001)]
     assert result.complete
+
+
+def test_rules_for_certain_files_see_the_path_in_every_source(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    from scaffold.scan.examples import expand
+
+    key = expand("{{hex:32}}", 641)  # a Rails master key: 32 hex digits and nothing else
+    other = expand("{{hex:32}}", 642)
+    files = {"config/master.key": f"{key}\n", "notes/checksum.txt": f"{other}\n"}
+    repo.commit("rails app", files)
+    plain = tmp_path / "plain"
+    staged = GitRepo.init(tmp_path / "staged")
+    for rel, text in files.items():
+        (plain / rel).parent.mkdir(parents=True, exist_ok=True)
+        (plain / rel).write_text(text, "utf-8")
+        staged.write(rel, text)
+    git(staged.path, "add", "-A")
+    for source in (
+        HistorySource(repo.path, OPTIONS),
+        DirectorySource(plain, OPTIONS),
+        StagedSource(staged.path, OPTIONS),
+    ):
+        result = scan(source, OPTIONS)
+        found = {(f.rule.id, f.match.secret) for f in result.findings}
+        assert found == {("rails-master-key", key)}, source.name  # the same hex elsewhere: no

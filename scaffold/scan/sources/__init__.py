@@ -93,6 +93,11 @@ class Source(Protocol):
         why; blocks may arrive while the source is still listing."""
         ...
 
+    def named(self) -> list[Content]:
+        """Content to match again with its path, after the stream: what the source learned a
+        path for only while listing (most sources: none; theirs go with the content)."""
+        ...
+
     def place(self, matched: Sequence[Matched], skipped: Sequence[Skipped]) -> Placement:
         """Where each matched key lives, and the paths of skipped content where known."""
         ...

@@ -130,6 +130,9 @@ class DirectorySource:
         for path in unreadable:
             yield path.relative_to(self.root).as_posix() or ".", path
 
+    def named(self) -> list[Content]:
+        return []  # paths, where known, go with the content
+
     def place(self, matched: Sequence[Matched], skipped: Sequence[Skipped]) -> Placement:
         where = {m.key: Where((_at(m.key),)) for m in matched}
         return Placement(where, tuple(skipped))

@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from scaffold.scan.blobs import stored_bytes, take_inventory
+from scaffold.scan.blobs import GitObject, read_ids, stored_bytes, take_inventory
 from scaffold.scan.git import (
     display_name,
     head_commit,
@@ -33,7 +33,7 @@ from scaffold.scan.provenance import (
     refs_for_commits,
     refs_pointing_at,
 )
-from scaffold.scan.sources import Kind, Matched, Placement, Where
+from scaffold.scan.sources import Content, Kind, Matched, Placement, Where
 from scaffold.scan.sources.objects import ObjectReader
 
 
@@ -66,7 +66,12 @@ class HistorySource:
                 f"shallow clone: history before {cut} is not in this clone and was not scanned "
                 "(run `git fetch --unshallow` to scan everything)"
             )
-        lister = HistoryLister(git, options.max_blob_size, damaged=bool(self.info.hazards))
+        from scaffold.scan.rulecache import cached_ruleset
+
+        globs = tuple(g for rule in cached_ruleset(options.extra_rules).rules for g in rule.paths)
+        lister = HistoryLister(
+            git, options.max_blob_size, damaged=bool(self.info.hazards), path_globs=globs
+        )
         commits = 0
         if options.include_unreachable or not lister.usable():
             listing = take_inventory(
@@ -86,6 +91,19 @@ class HistorySource:
         if commits == 0 and not options.include_unreachable:
             warnings.append("empty repository: no commits to scan")
         yield Listing(OidArray(), 0, 0, 0, (), tuple(warnings), gaps=tuple(gaps))
+
+    def named(self) -> list[Content]:
+        """Blobs the walk saw at a path some rule is for, read again with that path (the
+        workers read blobs by id alone)."""
+        named = self._origins.named if self._origins is not None else {}
+        if not named:
+            return []
+        paths = {blob.decode("ascii"): path for blob, path in named.items()}
+        return [
+            Content(item.oid, Kind.BLOB, item.data, len(item.data), paths[item.oid])
+            for item in read_ids(self.git, sorted(paths))
+            if isinstance(item, GitObject)
+        ]
 
     def place(self, matched: Sequence[Matched], skipped: Sequence[Skipped]) -> Placement:
         git = self.git

@@ -49,6 +49,9 @@ class MessageSource:
         size = len(self.reader.text)
         return Listing(KeyList([""]), 0, 1, size, (), ())
 
+    def named(self) -> list[Content]:
+        return []  # paths, where known, go with the content
+
     def place(self, matched: Sequence[Matched], skipped: Sequence[Skipped]) -> Placement:
         place = Provenance(commit="", path=MESSAGE_NAME, author_name="", author_email="", date="")
         where = {m.key: Where((place,)) for m in matched}

@@ -19,6 +19,8 @@ class ObjectReader:
     def __init__(self, git: Git, blob_kind: str = Kind.BLOB) -> None:
         self.git = git
         self.blob_kind = blob_kind
+        # a path for blobs whose path the source knows before reading starts (staged files)
+        self.names: dict[str, str] = {}
 
     def read(self, part: Part) -> Iterator[Content | Skipped]:
         if not len(part):
@@ -28,7 +30,8 @@ class ObjectReader:
             if not isinstance(item, GitObject):
                 yield item
             elif item.kind == "blob":
-                yield Content(item.oid, self.blob_kind, item.data, len(item.data))
+                name = self.names.get(item.oid, "")
+                yield Content(item.oid, self.blob_kind, item.data, len(item.data), name)
             else:  # a commit's or an annotated tag's message
                 kind = Kind.COMMIT if item.kind == "commit" else Kind.TAG
                 yield Content(item.oid, kind, commit_message(item.data), len(item.data))

@@ -22,7 +22,7 @@ from scaffold.scan.git import Git, decode_path, display_name, first_line, open_r
 from scaffold.scan.listing import Listing, OidArray
 from scaffold.scan.model import Provenance, ScanOptions, Skipped
 from scaffold.scan.provenance import commit_details
-from scaffold.scan.sources import Kind, Matched, Placement, Where
+from scaffold.scan.sources import Content, Kind, Matched, Placement, Where
 from scaffold.scan.sources.objects import ObjectReader
 
 _OID = re.compile(rb"^[0-9a-f]{40}([0-9a-f]{24})?$")
@@ -145,6 +145,9 @@ class RangeSource:
         for oid in (*selection.commits, *selection.blobs):
             ids.append(oid.encode("ascii"))
         return list_objects(self.git, ids, self._options.max_blob_size)
+
+    def named(self) -> list[Content]:
+        return []  # paths, where known, go with the content
 
     def place(self, matched: Sequence[Matched], skipped: Sequence[Skipped]) -> Placement:
         selection = self._selection

@@ -19,7 +19,7 @@ from scaffold.scan.blobs import list_objects
 from scaffold.scan.git import decode_path
 from scaffold.scan.listing import Listing, OidArray
 from scaffold.scan.model import DEFAULT_BASELINE, Provenance, ScanOptions, Skipped
-from scaffold.scan.sources import Kind, Matched, Placement, Where
+from scaffold.scan.sources import Content, Kind, Matched, Placement, Where
 from scaffold.scan.sources.objects import ObjectReader
 from scaffold.scan.sources.range import GITLINK_MODE, SYMLINK_MODE
 
@@ -142,9 +142,13 @@ class StagedSource:
             if f.path not in skip:
                 self._files.setdefault(f.blob, []).append(f)
         ids = OidArray()
-        for blob in self._files:
+        for blob, staged in self._files.items():
             ids.append(blob.encode("ascii"))
+            self.reader.names[blob] = staged[0].name  # rules for certain files need the name
         return list_objects(self.git, ids, self._options.max_blob_size)
+
+    def named(self) -> list[Content]:
+        return []  # paths, where known, go with the content
 
     def place(self, matched: Sequence[Matched], skipped: Sequence[Skipped]) -> Placement:
         where = {
