@@ -102,9 +102,16 @@ def _result(repo: dict[str, Any], installed: dict[str, RuleInfo]) -> ScanResult:
             float(stats.get("seconds", 0.0)),
         ),
         skipped=tuple(
-            Skipped(s["object_id"], s["reason"], s.get("path", ""), int(s.get("size", 0)))
+            Skipped(
+                s["object_id"],
+                s["reason"],
+                s.get("path", ""),
+                int(s.get("size", 0)),
+                s.get("member", ""),
+            )
             for s in repo.get("skipped", [])
         ),
+        gaps=tuple(str(g) for g in repo.get("incomplete", [])),
         warnings=tuple(str(w) for w in repo.get("warnings", [])),
         suppressed=int(repo.get("suppressed", 0)),
         extra={str(k): str(v) for k, v in repo.get("extra", {}).items()},

@@ -9,7 +9,7 @@ from scaffold.errors import ScaffoldError
 
 # 'SCAF': marks a file as a scaffold datastore so we never adopt someone else's database.
 APPLICATION_ID = 0x53434146
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _V1 = """
 CREATE TABLE runs(
@@ -96,8 +96,14 @@ CREATE TABLE remedies(
 );
 """
 
+# Why a repository's last scan was incomplete (ScanResult.gaps), kept so that a rerun that
+# finds it unchanged still says so, and exits 4.
+_V3 = """
+ALTER TABLE repositories ADD COLUMN gaps TEXT NOT NULL DEFAULT '[]';
+"""
+
 # version -> how to bring a datastore of that version to the next one
-MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2}
+MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2, 2: _V3}
 
 
 class StoreError(ScaffoldError):

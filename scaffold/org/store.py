@@ -199,8 +199,8 @@ class Store:
                 "INSERT OR REPLACE INTO repositories(identity, display, location, status, error, "
                 "scan_key, refs_digest, refs_stat, rules_version, scanned_at, seconds, "
                 "blobs_scanned, bytes_scanned, commits_seen, suppressed, warnings, skipped, "
-                "run_id) "
-                "VALUES (?, ?, ?, 'ok', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "run_id, gaps) "
+                "VALUES (?, ?, ?, 'ok', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     identity,
                     result.repository,
@@ -216,8 +216,11 @@ class Store:
                     stats.commits_seen,
                     result.suppressed,
                     json.dumps(list(result.warnings)),
-                    json.dumps([[s.object_id, s.reason, s.path, s.size] for s in result.skipped]),
+                    json.dumps(
+                        [[s.object_id, s.reason, s.path, s.size, s.member] for s in result.skipped]
+                    ),
                     run_id,
+                    json.dumps(list(result.gaps)),
                 ),
             )
 
@@ -260,7 +263,7 @@ class Store:
             for identity in wanted:
                 repo = self.db.execute(
                     "SELECT display, status, error, rules_version, seconds, blobs_scanned, "
-                    "bytes_scanned, commits_seen, suppressed, warnings, skipped "
+                    "bytes_scanned, commits_seen, suppressed, warnings, skipped, gaps "
                     "FROM repositories WHERE identity = ?",
                     (identity,),
                 ).fetchone()

@@ -150,7 +150,7 @@ def result_from_rows(
     repo: sqlite3.Row | Sequence[Any], rows: Sequence[Sequence[Any]], rules: tuple[RuleInfo, ...]
 ) -> ScanResult:
     (display, status, error, _rules_version, seconds, blobs, size, commits, suppressed, warnings,
-     skipped) = repo  # fmt: skip
+     skipped, gaps) = repo  # fmt: skip
     notes = list(json.loads(warnings))
     if status != "ok":
         notes.append(f"not scanned: {error}")
@@ -163,4 +163,5 @@ def result_from_rows(
         warnings=tuple(notes),
         suppressed=int(suppressed),
         extra={"status": status},
+        gaps=tuple(json.loads(gaps)),
     )

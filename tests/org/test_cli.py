@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from scaffold.cli import main
 from scaffold.cli import scan as scan_cli
 from scaffold.cli.org import run_org, wants_org
 from scaffold.cli.report import add_arguments as add_report_arguments
 from scaffold.cli.report import run as run_report
 from scaffold.errors import EXIT_INCOMPLETE as EXIT_PARTIAL
 from scaffold.errors import guarded
+from tests.gitrepo import GitRepo
 from tests.org.fakehost import FakeHost, github_repo, serve
 from tests.org.repos import Org, build_org
 
@@ -151,3 +153,23 @@ def test_gitlab_group_and_an_empty_github_org(
     assert "warning: GitHub organisation empty has no repositories to scan" in captured.err
     document = json.loads(captured.out)
     assert document["summary"]["repositories"] == 3  # the fork is left out
+
+
+def test_an_incomplete_repository_stays_incomplete_when_found_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "repos"
+    broken = GitRepo.init(root / "broken")
+    broken.commit("one", {"a.txt": "a\n"})
+    (broken.path / ".git" / "refs" / "heads" / "gone").write_text("1" * 40 + "\n")
+    fine = GitRepo.init(root / "fine")
+    fine.commit("one", {"b.txt": "b\n"})
+    store = tmp_path / "scan.db"
+    args = ["scan", str(root), "--repositories", "--datastore", str(store), "--no-progress"]
+    assert main(args) == EXIT_PARTIAL
+    capsys.readouterr()
+    assert main([*args, "--format", "json"]) == EXIT_PARTIAL  # from the datastore this time
+    document = json.loads(capsys.readouterr().out)
+    by_name = {Path(r["repository"]).name: r for r in document["repositories"]}
+    assert by_name["broken"]["complete"] is False and by_name["fine"]["complete"] is True
+    assert "refs/heads/gone points to" in by_name["broken"]["incomplete"][0]
