@@ -226,13 +226,21 @@ def test_several_repositories_each_path_shown_once() -> None:
     ]
     text = render(results)
     page = Page(text)
+    # the shared parent once, names in the rows; each full path only in tooltips
+    assert page.visible.count("/srv/git/") == 1 and "in /srv/git/" in page.visible
     for name in names:
-        # once as text, in the repository overview; rows name it short, the path in a tooltip
-        assert page.visible.count(name) == 1
-        assert f'title="{name}"' in text
+        assert name not in page.visible and f'title="{name}"' in text
     assert page.tags("select", name="repo"), "a repository filter when the page holds several"
     labels = re.findall(r'<option value="\d+">([^<]+) \(\d+\)</option>', text)
     assert labels == ["team-a/api.git", "team-b/api.git"]  # web.git has no secret to filter to
+
+
+def test_a_repository_outside_the_shared_parent_shows_the_rest_of_its_path() -> None:
+    api, web = sorted(sample_results(), key=lambda r: r.repository)
+    names = ["/srv/a/api.git", "/srv/b/deep/web.git"]
+    results = [dataclasses.replace(r, repository=n) for r, n in zip([api, web], names, strict=True)]
+    visible = Page(render(results)).visible
+    assert "in /srv/" in visible and "b/deep/web.git" in visible
 
 
 def test_short_names_keep_what_tells_repositories_apart() -> None:

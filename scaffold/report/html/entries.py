@@ -70,6 +70,17 @@ def short_names(names: Sequence[str]) -> list[str]:
             depth[i] += 1
 
 
+def common_parent(names: Sequence[str]) -> str:
+    """The leading path parts every name shares, ending in "/" ("" when none do)."""
+    parts = [name.split("/") for name in names]
+    shared: list[str] = []
+    for column in zip(*(p[:-1] for p in parts), strict=False):  # a name's last part is its own
+        if len(set(column)) != 1:
+            break
+        shared.append(column[0])
+    return "/".join(shared) + "/" if "".join(shared) else ""
+
+
 def build(results: Sequence[ScanResult], view: View | None = None) -> Page:
     """Group every result; rows in the default order across repositories."""
     shows = (view or View()).shows

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from html import escape
 
 from scaffold.report.common import SEVERITY_ORDER
-from scaffold.report.html.entries import Entry, Page, Repository
+from scaffold.report.html.entries import Entry, Page, Repository, common_parent
 from scaffold.scan.model import Severity
 
 LEVELS = sorted(Severity, key=SEVERITY_ORDER.__getitem__)
@@ -130,20 +130,17 @@ def _badge(level: Severity) -> str:
 
 
 def _by_repository(page: Page) -> str:
-    def counts(repo: Repository) -> tuple[int, int, int]:
-        mine = [e for e in page.entries if e.repository is repo]
-        return (
-            sum(1 for e in mine if e.shown),
-            sum(1 for e in mine if not e.shown),
-            sum(1 for e in mine if e.secret.in_head),
-        )
-
-    tallies = {repo.index: counts(repo) for repo in page.repositories}
+    tallies = {repo.index: [0, 0, 0] for repo in page.repositories}
+    for entry in page.entries:
+        tally = tallies[entry.repository.index]
+        tally[0 if entry.shown else 1] += 1
+        tally[2] += entry.secret.in_head
     # the worst first: a person reads the top of a long organisation list
     ordered = sorted(
-        page.repositories, key=lambda r: (-tallies[r.index][0], -sum(tallies[r.index]))
+        page.repositories, key=lambda r: (-tallies[r.index][0], -sum(tallies[r.index][:2]))
     )
-    rows = [_repository_row(repo, tallies[repo.index], page.several) for repo in ordered]
+    parent = common_parent([r.result.repository for r in page.repositories]) if page.several else ""
+    rows = [_repository_row(repo, tallies[repo.index], page.several, parent) for repo in ordered]
     body = "".join(rows[:MAX_REPOSITORY_ROWS])
     rest = rows[MAX_REPOSITORY_ROWS:]
     folded = (
@@ -152,8 +149,9 @@ def _by_repository(page: Page) -> str:
         if rest
         else ""
     )
+    under = f'<p class="under">in <code>{breakable(parent)}</code></p>' if parent else ""
     return (
-        '<div class="card"><h2>By repository</h2><table class="counts repos"><thead><tr>'
+        f'<div class="card"><h2>By repository</h2>{under}<table class="counts repos"><thead><tr>'
         '<th>repository</th><th class="num">act on</th><th class="num">held</th>'
         '<th class="num" title="secrets still in the tip of the default branch">at HEAD</th>'
         "<th>scan</th></tr></thead>"
@@ -161,12 +159,16 @@ def _by_repository(page: Page) -> str:
     )
 
 
-def _repository_row(repo: Repository, tally: tuple[int, int, int], several: bool) -> str:
+def _repository_row(repo: Repository, tally: list[int], several: bool, parent: str) -> str:
     name = escape(repo.label)
+    path = ""
     if several:
-        name = _filter_button("repo", str(repo.index), name, repo.result.repository)
-    # the full path once, here; a single repository's is in the page's heading already
-    path = f'<div class="path">{breakable(repo.result.repository)}</div>' if several else ""
+        full = repo.result.repository
+        name = _filter_button("repo", str(repo.index), name, full)
+        # the path once, here: what the shared parent above and the name leave unsaid
+        rest = full[len(parent) :]
+        if rest.rstrip("/") != repo.label:
+            path = f'<div class="path">{breakable(rest)}</div>'
     status = {"ok": "complete", "incomplete": "incomplete", "failed": "failed"}[repo.status]
     return (
         f'<tr><th scope="row">{name}{path}</th>'

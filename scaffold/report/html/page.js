@@ -7,6 +7,8 @@
   if (!table || !form) { return; }
   var bodies = Array.prototype.slice.call(table.tBodies);
   var status = document.getElementById("status");
+  var nothing = document.getElementById("nothing");
+  var idle = nothing ? nothing.textContent : "";
   var facets = ["severity", "confidence", "context", "repo", "head"];
 
   function field(name) { return form.elements.namedItem(name); }
@@ -26,7 +28,7 @@
       var visible = matches && (reveal || data.held !== "1");
       if (matches && !visible) { waiting += 1; }
       if (visible) { shown += 1; }
-      body.hidden = !visible;
+      if (body.hidden === visible) { body.hidden = !visible; }  // untouched rows cost no layout
     });
     var text = "Showing " + shown + " of " + plural(bodies.length, "secret") + ".";
     var filtered = facets.some(chosen) || query;
@@ -35,11 +37,15 @@
         " these filters: tick \u201cshow them\u201d to see " + (waiting === 1 ? "it" : "them") + ".";
     }
     status.textContent = text;
+    if (nothing) {
+      nothing.hidden = shown > 0;
+      nothing.textContent = filtered ? "No secret matches these filters." : idle;
+    }
   }
 
   form.addEventListener("submit", function (event) { event.preventDefault(); });
-  form.addEventListener("input", apply);
-  form.addEventListener("change", apply);
+  form.addEventListener("change", apply);  // selects and the held-back switch
+  field("q").addEventListener("input", apply);  // the search box, as one types
   form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
 
   // a count in the overview (a severity, a repository) sets that filter
@@ -71,11 +77,13 @@
       th.setAttribute("aria-sort", next);
       var key = "sort" + button.dataset.sort.charAt(0).toUpperCase() + button.dataset.sort.slice(1);
       var sign = next === "ascending" ? 1 : -1;
+      var moved = document.createDocumentFragment();  // one re-layout, not one a row
       bodies.slice().sort(function (a, b) {
         // ties keep the default order: live first, most severe, most confident
         return sign * compare(a.dataset[key], b.dataset[key]) ||
           compare(a.dataset.order, b.dataset.order);
-      }).forEach(function (body) { table.appendChild(body); });
+      }).forEach(function (body) { moved.appendChild(body); });
+      table.appendChild(moved);
     });
   });
 

@@ -19,6 +19,7 @@ from scaffold.scan.model import Confidence, Context, Liveness, SourceKind, redac
 MAX_PLACES = 10  # places listed in a row's detail; the rest are counted
 MAX_REFS = 5
 SHORT_ID = 12  # fingerprint digits shown (scan, rotate and purge accept 8 or more)
+NOTHING_TO_ACT_ON = "Nothing to act on: every secret found is held back (see above)."
 HELD_TIP = "not in the default view (see the line above the table)"
 _Clean = Callable[[str], str]  # escapes text and redacts the row's secret out of it
 
@@ -132,9 +133,12 @@ def table(page: Page) -> str:
         for key, heading, tip, _ in columns
     )
     rows = "".join(_row(entry, page.several, len(columns)) for entry in page.entries)
+    # the script rewords this as filters change; it starts as the default view's answer
+    hidden = " hidden" if any(e.shown for e in page.entries) else ""
     return (
         f'<table id="secrets" class="secrets"><colgroup>{cols}</colgroup>'
         f"<thead><tr>{heads}</tr></thead>\n{rows}</table>\n"
+        f'<p class="nothing" id="nothing"{hidden}>{NOTHING_TO_ACT_ON}</p>\n'
     )
 
 
@@ -305,12 +309,14 @@ def _detail(secret: Secret, clean: _Clean) -> str:
     return (
         f"<details><summary>What to do · {plural(count, 'place')}</summary>"
         '<div class="detail"><div>'
-        f"<h3>What to do</h3>{verified}<ol>{''.join(steps)}</ol>"
+        f'<h3>What to do</h3><p class="sub">{escape(rule.description)} '
+        f"({escape(rule.provider)}, {rule.severity}, {secret.confidence} confidence)</p>"
+        f"{verified}<ol>{''.join(steps)}</ol>"
         f"<p>The provider's rotation runbook: <code>scaffold rotate {short}</code></p>"
         f"{f'<ul class=refs>{refs}</ul>' if refs else ''}</div>"
         f'<div><h3>Places, oldest first</h3><ol class="places-list">{places}</ol>{on_refs}'
-        f'<p>Fingerprint <code class="fp-full">{escape(secret.fingerprint)}</code> · '
-        f"{escape(rule.description)}</p></div></div></details>"
+        f'<p>Fingerprint <code class="fp-full">{escape(secret.fingerprint)}</code></p>'
+        "</div></div></details>"
     )
 
 
