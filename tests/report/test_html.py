@@ -159,6 +159,15 @@ def test_default_view_hides_what_the_terminal_holds_back(tokens: Tokens) -> None
     assert "--confidence low --include-context test" in page.visible
 
 
+def test_a_page_with_everything_held_back_says_there_is_nothing_to_act_on(tokens: Tokens) -> None:
+    api = next(r for r in sample_results(tokens) if r.findings)
+    low = tuple(dataclasses.replace(f, confidence=Confidence.LOW) for f in api.findings)
+    page = Page(render([dataclasses.replace(api, findings=low)]))
+    assert all("hidden" in row for row in page.secrets())
+    (nothing,) = page.tags("p", id="nothing")
+    assert "hidden" not in nothing and "Nothing to act on" in page.visible
+
+
 def test_live_secrets_come_first(tokens: Tokens) -> None:
     api = next(r for r in sample_results(tokens) if r.findings)
     live = Verification(Liveness.LIVE, "HTTP 200 from example", "2024-01-01T00:00:00Z")

@@ -177,6 +177,7 @@ def test_filter_by_severity_context_and_search(
     assert docs and rows(browser) == []
     status = browser.find_element(By.ID, "status").text
     assert f"{len(docs)} held back match" in status
+    assert browser.find_element(By.ID, "nothing").text == "No secret matches these filters."
     browser.find_element(By.ID, "show-held").click()
     assert {r.get_attribute("data-context") for r in rows(browser)} == {"docs"}
     assert len(rows(browser)) == len(docs)
