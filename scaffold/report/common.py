@@ -6,18 +6,18 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 
-from scaffold.scan.model import Finding, Liveness, ScanResult, Severity, SourceKind, redact
+from scaffold.scan.model import (
+    SEVERITY_ORDER,
+    Finding,
+    Liveness,
+    ScanResult,
+    SourceKind,
+    redact,
+)
 
 TOOL_NAME = "scaffold"
 # One place for the project's address; SARIF requires an informationUri for the tool.
 INFORMATION_URI = "https://github.com/scaffold-dev/scaffold"
-
-SEVERITY_ORDER: dict[Severity, int] = {
-    Severity.CRITICAL: 0,
-    Severity.HIGH: 1,
-    Severity.MEDIUM: 2,
-    Severity.LOW: 3,
-}
 
 
 def tool_version() -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from scaffold.scan.context import context_of, context_of_places
 from scaffold.scan.model import (
+    SEVERITY_ORDER,
     Confidence,
     Context,
     Finding,
@@ -142,8 +143,6 @@ def _secret(repository: str, findings: list[Finding]) -> Secret:
 
 def secret_sort_key(secret: Secret) -> tuple[int, int, int, str, str]:
     """Live secrets first, then most severe, most confident, by rule; fingerprint breaks ties."""
-    from scaffold.report.common import SEVERITY_ORDER
-
     return (
         0 if secret.live else 1,
         SEVERITY_ORDER[secret.rule.severity],

@@ -21,6 +21,15 @@ class Severity(StrEnum):
     LOW = "low"
 
 
+# Most severe first: how every report orders what it lists.
+SEVERITY_ORDER: dict[Severity, int] = {
+    Severity.CRITICAL: 0,
+    Severity.HIGH: 1,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 3,
+}
+
+
 class Confidence(StrEnum):
     """How sure a finding is a credential, before anyone asks the provider."""
 

@@ -12,9 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from html import escape
 
-from scaffold.report.common import SEVERITY_ORDER
 from scaffold.report.html.entries import Entry, Page, Repository, common_parent
-from scaffold.scan.model import Severity
+from scaffold.scan.model import SEVERITY_ORDER, Severity
 
 LEVELS = sorted(Severity, key=SEVERITY_ORDER.__getitem__)
 MAX_REPOSITORY_ROWS = 12  # past this, the rest of the repositories fold away

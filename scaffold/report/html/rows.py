@@ -10,11 +10,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from html import escape
 
-from scaffold.report.common import SEVERITY_ORDER, scrub
+from scaffold.report.common import scrub
 from scaffold.report.html.entries import Entry, Page
 from scaffold.report.html.overview import LEVELS, plural
 from scaffold.scan.grouping import CONFIDENCE_ORDER, Location, Secret, held_back_line
-from scaffold.scan.model import Confidence, Context, Liveness, SourceKind, redact
+from scaffold.scan.model import SEVERITY_ORDER, Confidence, Context, Liveness, SourceKind, redact
 
 MAX_PLACES = 10  # places listed in a row's detail; the rest are counted
 MAX_REFS = 5
