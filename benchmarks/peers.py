@@ -61,10 +61,10 @@ def _kingfisher_secrets(report: Path) -> list[str]:
 
 def _scaffold_secrets(report: Path) -> list[str]:
     data = json.loads(report.read_text())
-    return [
-        str(finding.get("secret", ""))
+    return [  # schema 2: one entry per secret, under `secrets`
+        str(secret.get("secret", ""))
         for repository in data.get("repositories", [])
-        for finding in repository.get("findings", [])
+        for secret in repository.get("secrets", repository.get("findings", []))
     ]
 
 

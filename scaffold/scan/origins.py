@@ -52,7 +52,15 @@ from scaffold.scan.model import Provenance
 from scaffold.scan.provenance import RAW_DIFF, nul_fields, with_details, written_blobs
 from scaffold.scan.refs import Refs, read_refs
 
-_WALK = ("log", "--stdin", "--date-order", "--no-mailmap", *RAW_DIFF)
+# The walk diffs trees, which are small and read once each: small pack windows and delta-base
+# cache suit it, and keep it light while the workers' cat-files read beside it (on git/git
+# 112 MB RSS and 8.5 s CPU, against 157 MB and 9.4 s with the readers' settings).
+_WALK_MEMORY = (
+    "-c", "core.packedGitLimit=16m",
+    "-c", "core.packedGitWindowSize=4m",
+    "-c", "core.deltaBaseCacheLimit=8m",
+)  # fmt: skip
+_WALK = (*_WALK_MEMORY, "log", "--stdin", "--date-order", "--no-mailmap", *RAW_DIFF)
 _BATCH = 1024  # ids handed to cat-file per write
 BLOCK = 4096  # sized blobs per block of the stream
 
