@@ -45,6 +45,7 @@ class BlobPlan:
     mapping: dict[str, str]  # old blob -> the id it must have after (only changed ones)
     binary: dict[str, str]  # blob holding a secret that filter-repo will not touch -> fingerprint
     found: frozenset[str]  # fingerprints found literally in some blob
+    holding: dict[str, tuple[str, ...]] = field(default_factory=dict)  # blob -> its secrets
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,15 @@ def refs(git: Git) -> dict[str, str]:
     return {name.decode("utf-8", "surrogateescape"): oid.decode() for name, oid in pairs}
 
 
-def signed_commits(git: Git) -> int:
-    """Commits carrying a signature, which git-filter-repo cannot keep."""
+def signed_commits(git: Git) -> frozenset[str]:
+    """Commits carrying a signature, which git-filter-repo cannot keep when it rewrites them."""
     out = git.output("rev-list", "--all", "--header")
-    return sum(1 for record in out.split(b"\0") if b"\ngpgsig" in record.split(b"\n\n", 1)[0])
+    signed = set()
+    for record in out.split(b"\0"):
+        header = record.lstrip(b"\n").split(b"\n\n", 1)[0]
+        if b"\ngpgsig" in header:
+            signed.add(header.split(b"\n", 1)[0].decode())
+    return frozenset(signed)
 
 
 def commit_count(git: Git) -> int:
@@ -100,6 +106,7 @@ def expected_blobs(
     mapping: dict[str, str] = {}
     binary: dict[str, str] = {}
     found: set[str] = set()
+    secrets: dict[str, tuple[str, ...]] = {}
     ordered = sorted(before)
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start : start + CHUNK]
@@ -109,16 +116,18 @@ def expected_blobs(
             if not holding:
                 continue
             found.update(r.fingerprint for r in holding)
+            secrets[oid] = tuple(r.fingerprint for r in holding)
             if b"\0" in data[:BINARY_PROBE]:
                 binary[oid] = holding[0].fingerprint
                 continue
             mapping[oid] = blob_id(apply_all(replacements, data), object_format)
-    return BlobPlan(before, mapping, binary, frozenset(found))
+    return BlobPlan(before, mapping, binary, frozenset(found), secrets)
 
 
 def commits(git: Git) -> dict[str, Commit]:
     out = git.output(
-        "log", "--all", "--no-renames", "--raw", "-m", "--no-abbrev", "--date=raw",
+        "log", "--all", "--root", "--no-renames", "--raw", "-m", "--no-abbrev", "--date=raw",
+        "--no-show-signature",
         f"--format={_FORMAT}",
     )  # fmt: skip
     found: dict[str, Commit] = {}
@@ -142,7 +151,8 @@ def commits(git: Git) -> dict[str, Commit]:
 
 
 def commit_map(git_dir: Path) -> dict[str, str]:
-    """old -> new commit ids, from the map git-filter-repo leaves in the repository."""
+    """old -> new commit ids of the commits git-filter-repo exported (the others stay as they
+    are), from the map it leaves in the repository."""
     path = git_dir / "filter-repo" / "commit-map"
     mapping = {}
     for line in path.read_text(encoding="ascii").splitlines()[1:]:
@@ -162,10 +172,9 @@ def compare(
     problems: list[str] = []
     ids = sorted(set(renamed) | set(renamed.values()))
     for old, commit in before.items():
-        new = renamed.get(old)
-        twin = after.get(new) if new else None
+        twin = after.get(renamed.get(old, old))  # a commit filter-repo did not export stays
         if twin is None:
-            problems.append(f"commit {old[:12]} has no rewritten counterpart")
+            problems.append(f"commit {old[:12]} has no counterpart after the rewrite")
             continue
         if tuple(renamed.get(p, p) for p in commit.parents) != twin.parents:
             problems.append(f"commit {old[:12]}: parents changed")

@@ -18,6 +18,8 @@ from scaffold.errors import EXIT_CHECK_FAILED, EXIT_REFUSED, ScaffoldError, Usag
 from scaffold.remedy import history
 from scaffold.remedy.git import Git, lines, user_git
 from scaffold.remedy.history import Replacement
+from scaffold.remedy.reach import Reach
+from scaffold.remedy.reach import compute as compute_reach
 from scaffold.scan.model import Finding, Liveness, Verification
 
 SHORT = 12  # fingerprint characters in a placeholder and in messages
@@ -78,15 +80,25 @@ class PurgePlan:
     root: Path
     git_dir: Path
     targets: tuple[Target, ...]
-    refs: tuple[str, ...]  # refs whose history holds a target
+    reach: Reach  # the commits and refs that change, and why; the rest stays as it is
     limits: tuple[str, ...]  # what purge cannot reach (accepted with --accept-limits)
-    signed_tags: tuple[str, ...]  # signed tags that will be re-created unsigned
     notes: tuple[str, ...] = ()
     blob_plan: history.BlobPlan | None = field(default=None, repr=False)
+    commits: dict[str, history.Commit] = field(default_factory=dict, repr=False)
 
     @property
     def replacements(self) -> list[Replacement]:
         return sorted((t.replacement for t in self.targets), key=lambda r: -len(r.secret))
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """The refs that will be rewritten."""
+        return self.reach.refs
+
+    @property
+    def signed_tags(self) -> tuple[str, ...]:
+        """Signed tags among them, which will be re-created unsigned."""
+        return self.reach.signed_tags
 
 
 def placeholder(rule_id: str, fingerprint: str) -> str:
@@ -131,13 +143,17 @@ def plan_purge(path: Path, options: PurgeOptions) -> PurgePlan:
     replacements = sorted((t.replacement for t in targets), key=lambda r: -len(r.secret))
     blob_plan = history.expected_blobs(git, replacements, object_format)
     _replaceable(targets, blob_plan)
-    refs = tuple(sorted({ref for t in targets for f in t.findings for ref in f.refs}))
+    commits = history.commits(git)
+    reach = compute_reach(
+        git, commits, blob_plan.holding, replacements, history.signed_commits(git)
+    )
+    _untouched_places(reach)
     notes = []
-    signed = history.signed_commits(git)
-    if signed:
+    if reach.signed:
         notes.append(
-            f"{signed} signed commit(s): git-filter-repo cannot keep their signatures, so they and "
-            "every commit after them get new ids; more refs than those holding the secret change"
+            f"{reach.signed} of the {len(reach.rewritten)} commit(s) rewritten are signed: "
+            "git-filter-repo cannot keep their signatures, so they are re-created unsigned "
+            "(every other commit keeps its id and its signature)"
         )
     unverified = [t for t in targets if t.verification is None]
     if unverified and not options.i_have_rotated:
@@ -149,12 +165,30 @@ def plan_purge(path: Path, options: PurgeOptions) -> PurgePlan:
         root=root,
         git_dir=git_dir,
         targets=tuple(targets),
-        refs=refs,
+        reach=reach,
         limits=tuple(limits),
-        signed_tags=_signed_tags(git),
         notes=tuple(notes),
         blob_plan=blob_plan,
+        commits=commits,
     )
+
+
+def _untouched_places(reach: Reach) -> None:
+    """Places that hold a rewritten commit but that filter-repo leaves as they are."""
+    if not reach.refs:
+        raise PurgeRefused("no ref reaches the secrets (they are only in unreachable objects)")
+    if reach.detached:
+        raise PurgeRefused(
+            "HEAD is detached at a commit holding a purged secret (or built on one): "
+            "check out a branch first"
+        )
+    if reach.stash:
+        entry = f"stash@{{{reach.stash[0]}}}"
+        raise PurgeRefused(
+            f"{entry} holds a purged secret (or is built on a commit that does), and purge "
+            f"leaves the stash as it is: `git stash pop` and commit it, or `git stash drop "
+            f"{entry}`, first"
+        )
 
 
 def _repository(path: Path) -> tuple[Path, Path]:
@@ -359,20 +393,6 @@ def _replaceable(targets: Sequence[Target], plan: history.BlobPlan) -> None:
                 f"secret {target.fingerprint[:SHORT]} ({target.replacement.rule_id}) is stored "
                 "encoded, not as text, so replacing text cannot remove it"
             )
-
-
-def _signed_tags(git: Git) -> tuple[str, ...]:
-    out = git.output(
-        "for-each-ref",
-        "refs/tags",
-        "--format=%(refname:short)%00%(objecttype)%00%(contents:signature)%01",
-    )
-    signed = []
-    for record in out.split(b"\x01"):
-        parts = record.strip(b"\n").split(b"\0")
-        if len(parts) == 3 and parts[1] == b"tag" and parts[2].strip():
-            signed.append(parts[0].decode("utf-8", "surrogateescape"))
-    return tuple(signed)
 
 
 def backup_path(root: Path, given: Path | None) -> Path:

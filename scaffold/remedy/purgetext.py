@@ -28,7 +28,7 @@ HOST_STEPS = (
 def render_plan(plan: PurgePlan) -> list[str]:
     lines = [f"Purge plan for {plan.root} (dry run: nothing changed)"]
     lines += _targets(plan, "to replace")
-    lines.append(f"Refs whose history would be rewritten: {_listing(plan.refs) or 'none found'}")
+    lines += scope(plan, done=False)
     lines += [f"note: {note}" for note in plan.notes]
     lines += [f"limit: {limit}" for limit in plan.limits]
     if plan.signed_tags:
@@ -37,6 +37,38 @@ def render_plan(plan: PurgePlan) -> list[str]:
             f"{_listing(plan.signed_tags)}"
         )
     lines.append("Run again without --dry-run to back up every ref and rewrite.")
+    return lines
+
+
+def scope(plan: PurgePlan, *, done: bool) -> list[str]:
+    """Which commits and refs change and why, and what stays as it is."""
+    reach = plan.reach
+    rewritten, total = len(reach.rewritten), len(plan.commits)
+    verb, keep = ("were rewritten", "kept") if done else ("will be rewritten", "keep")
+    lines = [
+        f"{rewritten} of {total} commit(s) {verb}: those holding a secret and every commit "
+        f"after them; the other {total - rewritten} {keep} their ids and signatures.",
+        f"{len(reach.changes)} ref(s) {'changed' if done else 'will change'}:",
+    ]
+    first = {t.fingerprint: t.findings[0].first for t in plan.targets if t.findings[0].first}
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    for change in reach.changes:
+        groups.setdefault((change.reaches, change.in_message), []).append(change.name)
+    for (reaches, in_message), names in groups.items():
+        why = []
+        for fp in reaches:
+            writers = reach.writers.get(fp, ())
+            origin = first.get(fp)
+            commit = origin.commit if origin and origin.commit in writers else writers[0]
+            more = f" and {len(writers) - 1} more" if len(writers) > 1 else ""
+            why.append(f"holds {fp[:SHORT]} (written in commit {commit[:SHORT]}{more})")
+        why += [f"its tag message holds {fp[:SHORT]}" for fp in in_message]
+        lines.append(f"  {_listing(tuple(names))}: {'; '.join(why)}")
+    if reach.kept:
+        lines.append(
+            f"{len(reach.kept)} ref(s) {'stayed' if done else 'stay'} as they are (no purged "
+            f"secret in their history): {_listing(reach.kept)}"
+        )
     return lines
 
 
@@ -65,21 +97,27 @@ def render_result(result: PurgeResult) -> list[str]:
     plan = result.plan
     lines = [f"Backup of every ref: {result.bundle}", f"({restore_hint(plan.root, result.bundle)})"]
     lines += _targets(plan, "replaced")
+    lines += scope(plan, done=True)
     lines.append(
         f"Checked: a rescan finds none of them; {result.commits} commits before and after; "
-        "every other blob, path, author, date and message unchanged."
+        "only those commits and refs changed; every other blob, path, author, date and message "
+        "unchanged."
     )
     if plan.signed_tags:
         lines.append(
-            f"note: {len(plan.signed_tags)} signed tag(s) were re-created unsigned here: "
-            f"{_listing(plan.signed_tags)}. Sign the pushed ones again (`git tag -s -f TAG "
-            "TAG^{}`); the others need no push, and `git fetch --force origin 'refs/tags/*:refs/"
-            "tags/*'` after the push brings their signed copies back."
+            f"note: {len(plan.signed_tags)} signed tag(s) were re-created unsigned: "
+            f"{_listing(plan.signed_tags)}. Sign them again before pushing (`git tag -s -f -m "
+            "MESSAGE TAG TAG^{}`)."
         )
-    if result.migrated:
+    if result.left_in_store:
         lines.append(
-            "note: git-filter-repo turned remote-tracking branches into local branches: "
-            + _listing(tuple(r.removeprefix("refs/heads/") for r in result.migrated))
+            f"note: {result.left_in_store} blob(s) holding a purged secret are still in this "
+            "clone's object store (a kept pack or an alternate holds them); no ref reaches them, "
+            "so a push does not send them"
+        )
+    if result.earlier_run is not None:
+        lines.append(
+            f"An earlier git-filter-repo run's records were moved to {result.earlier_run}."
         )
     if result.baseline_removed:
         lines.append(f"Removed {result.baseline_removed} entry(ies) from .secrets.baseline.")
@@ -101,17 +139,52 @@ def render_result(result: PurgeResult) -> list[str]:
     return lines
 
 
+HOST_ONLY = ("refs/pull/", "refs/merge-requests/")  # the host writes these; nobody can push them
+
+
 def push_commands(result: PurgeResult) -> list[str]:
     if not result.rewritten:
         return ["No ref changed: nothing to push."]
     remote = "origin" if "origin" in result.remotes or not result.remotes else result.remotes[0]
-    lines = [f"Force-push every rewritten ref ({len(result.rewritten)}) to {remote}:"]
+    names = {ref for ref, _old, _new in result.rewritten}
+    pushes: list[tuple[str, str, str]] = []  # remote, refspec, comment
+    host_only = []
+    for ref in sorted(names):
+        if ref.startswith(HOST_ONLY):
+            host_only.append(ref)
+            continue
+        tracking = _tracking(ref, result.remotes)
+        if tracking is None:
+            pushes.append((remote, f"{ref}:{ref}", ""))
+            continue
+        owner, branch = tracking
+        if owner == remote and f"refs/heads/{branch}" in names:
+            continue  # the local branch holds it, rewritten: its push covers this one
+        pushes.append(
+            (owner, f"{ref}:refs/heads/{branch}", "  # remote-tracking: only if it is still there")
+        )
+    lines = [f"Force-push every rewritten ref ({len(pushes)}):"]
     if not result.remotes:
         lines[0] = lines[0][:-1] + " (no remote is configured here: put yours instead):"
-    for ref, _old, _new in result.rewritten:
-        lines.append(f"  git push --force {shlex.quote(remote)} {shlex.quote(f'{ref}:{ref}')}")
-    lines.append(f"  git fetch {shlex.quote(remote)}  # then: remote-tracking branches come back")
+    for owner, refspec, comment in pushes:
+        lines.append(f"  git push --force {shlex.quote(owner)} {shlex.quote(refspec)}{comment}")
+    if host_only:
+        lines.append(
+            "The host's own refs were rewritten here but cannot be pushed: "
+            f"{_listing(tuple(host_only))} (step 2 below removes them on the host)."
+        )
     return lines
+
+
+def _tracking(ref: str, remotes: tuple[str, ...]) -> tuple[str, str] | None:
+    """(remote, branch) of a remote-tracking ref, or None."""
+    rest = ref.removeprefix("refs/remotes/")
+    if rest == ref:
+        return None
+    owner = max((r for r in remotes if rest.startswith(f"{r}/")), key=len, default="")
+    if not owner:
+        owner, _, _ = rest.partition("/")
+    return owner, rest.removeprefix(f"{owner}/")
 
 
 def _listing(items: tuple[str, ...]) -> str:
