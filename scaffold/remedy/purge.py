@@ -1,10 +1,12 @@
-"""`scaffold purge`: replace leaked secrets in every blob and message of every ref, safely.
+"""`scaffold purge`: replace leaked secrets in every blob and message that holds them, safely.
 
 plan_purge checks everything before anything changes (clean tree, full history, secrets
-rotated, git-filter-repo present, every secret replaceable); run_purge writes a bundle of every
-ref, lets git-filter-repo rewrite, then proves the result: a rescan finds none of the purged
-fingerprints, the commit count is the same, every other blob, path, author and message is
-unchanged. A failed proof says how to restore from the bundle.
+rotated, git-filter-repo present, every secret replaceable) and works out what the rewrite
+reaches: the commits holding a secret, those after them and the refs leading there (reach.py);
+nothing else changes. run_purge writes a bundle of every ref, lets git-filter-repo rewrite,
+then proves the result: a rescan finds none of the purged fingerprints, the commit count is
+the same, only the planned commits and refs changed, every other blob, path, author and
+message is unchanged. A failed proof says how to restore from the bundle.
 """
 
 from __future__ import annotations
@@ -14,28 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scaffold.errors import EXIT_CHECK_FAILED, EXIT_REFUSED, ScaffoldError, UsageError
+from scaffold.errors import UsageError
 from scaffold.remedy import history
-from scaffold.remedy.git import Git, lines, user_git
+from scaffold.remedy.git import user_git
 from scaffold.remedy.history import Replacement
+from scaffold.remedy.purgestate import PurgeRefused, check_clean, check_reach, limits, work_tree
 from scaffold.remedy.reach import Reach
 from scaffold.remedy.reach import compute as compute_reach
 from scaffold.scan.model import Finding, Liveness, Verification
 
 SHORT = 12  # fingerprint characters in a placeholder and in messages
 MIN_PREFIX = 8
-
-
-class PurgeRefused(ScaffoldError):
-    """A precondition does not hold; nothing was changed."""
-
-    exit_code = EXIT_REFUSED
-
-
-class PurgeCheckFailed(ScaffoldError):
-    """History was rewritten but a check after it failed: the message says how to restore."""
-
-    exit_code = EXIT_CHECK_FAILED
 
 
 @dataclass(frozen=True)
@@ -111,9 +102,9 @@ def plan_purge(path: Path, options: PurgeOptions) -> PurgePlan:
 
     if not options.fingerprints and not options.all_findings:
         raise UsageError("name the secrets to purge: --fingerprint FP (repeat) or --all-findings")
-    root, git_dir = _repository(path)
+    root, git_dir = work_tree(path)
     git = user_git(root)
-    _clean_state(git, git_dir)
+    check_clean(git, git_dir)
     find_filter_repo()
     findings = _scan(root)
     chosen = _choose(findings, options, root)
@@ -136,9 +127,9 @@ def plan_purge(path: Path, options: PurgeOptions) -> PurgePlan:
             "(`scaffold rotate FINGERPRINT`), then record it with `scaffold rotate FINGERPRINT "
             "--mark-rotated` or pass --i-have-rotated"
         )
-    limits = _limits(git, root)
-    if limits and not options.accept_limits:
-        raise PurgeRefused(f"{limits[0]}; pass --accept-limits to purge the rest anyway")
+    found_limits = limits(git, root)
+    if found_limits and not options.accept_limits:
+        raise PurgeRefused(f"{found_limits[0]}; pass --accept-limits to purge the rest anyway")
     object_format = git.text("rev-parse", "--show-object-format") or "sha1"
     replacements = sorted((t.replacement for t in targets), key=lambda r: -len(r.secret))
     blob_plan = history.expected_blobs(git, replacements, object_format)
@@ -147,7 +138,7 @@ def plan_purge(path: Path, options: PurgeOptions) -> PurgePlan:
     reach = compute_reach(
         git, commits, blob_plan.holding, replacements, history.signed_commits(git)
     )
-    _untouched_places(reach)
+    check_reach(reach)
     notes = []
     if reach.signed:
         notes.append(
@@ -166,93 +157,11 @@ def plan_purge(path: Path, options: PurgeOptions) -> PurgePlan:
         git_dir=git_dir,
         targets=tuple(targets),
         reach=reach,
-        limits=tuple(limits),
+        limits=tuple(found_limits),
         notes=tuple(notes),
         blob_plan=blob_plan,
         commits=commits,
     )
-
-
-def _untouched_places(reach: Reach) -> None:
-    """Places that hold a rewritten commit but that filter-repo leaves as they are."""
-    if not reach.refs:
-        raise PurgeRefused("no ref reaches the secrets (they are only in unreachable objects)")
-    if reach.detached:
-        raise PurgeRefused(
-            "HEAD is detached at a commit holding a purged secret (or built on one): "
-            "check out a branch first"
-        )
-    if reach.stash:
-        entry = f"stash@{{{reach.stash[0]}}}"
-        raise PurgeRefused(
-            f"{entry} holds a purged secret (or is built on a commit that does), and purge "
-            f"leaves the stash as it is: `git stash pop` and commit it, or `git stash drop "
-            f"{entry}`, first"
-        )
-
-
-def _repository(path: Path) -> tuple[Path, Path]:
-    if not path.is_dir():
-        raise UsageError(f"{path}: not a directory")
-    git = user_git(path)
-    probe = git.run("rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
-    lines = probe.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if probe.returncode != 0 or len(lines) != 2:
-        bare = git.run("rev-parse", "--is-bare-repository", check=False).stdout.strip()
-        if bare == b"true":
-            raise UsageError(f"{path}: a bare repository; purge works in a clone with a work tree")
-        raise UsageError(f"{path}: not a git work tree")
-    root = Path(lines[0])
-    if root.resolve() != path.resolve():
-        raise UsageError(f"{path}: not the top of the work tree (that is {root})")
-    return root, Path(lines[1])
-
-
-def _clean_state(git: Git, git_dir: Path) -> None:
-    if git.text("rev-parse", "--is-shallow-repository") == "true":
-        raise PurgeRefused(
-            "shallow clone: the history before its cut is not here, so purge cannot reach it "
-            "(run `git fetch --unshallow` first)"
-        )
-    dirty = lines(git, "status", "--porcelain", "--untracked-files=no")
-    if dirty:
-        raise PurgeRefused(
-            f"the work tree has {len(dirty)} uncommitted change(s): commit or stash them first"
-        )
-    for marker, what in (
-        ("MERGE_HEAD", "a merge"),
-        ("rebase-merge", "a rebase"),
-        ("rebase-apply", "a rebase"),
-        ("CHERRY_PICK_HEAD", "a cherry-pick"),
-        ("REVERT_HEAD", "a revert"),
-    ):
-        if (git_dir / marker).exists():
-            raise PurgeRefused(f"{what} is in progress: finish or abort it first")
-    worktrees = [
-        line
-        for line in lines(git, "worktree", "list", "--porcelain")
-        if line.startswith("worktree ")
-    ]
-    if len(worktrees) > 1:
-        raise PurgeRefused(
-            f"{len(worktrees) - 1} other work tree(s) share this repository (git worktree list): "
-            "remove them first, their checkouts would not follow the rewrite"
-        )
-    remote_refs = history.refs(git)
-    for name, oid in sorted(remote_refs.items()):
-        if not name.startswith("refs/remotes/origin/") or name.endswith("/HEAD"):
-            continue
-        local = "refs/heads/" + name.removeprefix("refs/remotes/origin/")
-        mine = remote_refs.get(local)
-        if mine is None or mine == oid:
-            continue
-        merged = git.run("merge-base", "--is-ancestor", oid, mine, check=False).returncode == 0
-        if not merged:
-            branch = local.removeprefix("refs/heads/")
-            raise PurgeRefused(
-                f"branch {branch} lacks commits of origin/{branch}: pull (or reset) it first, "
-                "or the rewrite would drop them"
-            )
 
 
 def _scan(root: Path) -> tuple[Finding, ...]:
@@ -344,39 +253,6 @@ def _targets(chosen: Sequence[Finding], answers: dict[str, Verification]) -> lis
         )
         targets.append(Target(replacement, tuple(group), verification))
     return targets
-
-
-def _limits(git: Git, root: Path) -> list[str]:
-    """What a rewrite of this repository cannot reach."""
-    limits = []
-    tree = git.output("ls-tree", "-r", "-z", "--full-tree", "HEAD") if _has_head(git) else b""
-    links = [
-        e.split(b"\t", 1)[1].decode("utf-8", "replace")
-        for e in tree.split(b"\0")
-        if e.startswith(b"160000 ")
-    ]
-    for link in links:
-        limits.append(
-            f"submodule {link} is a repository of its own that purge cannot reach "
-            "(scan and purge it separately)"
-        )
-    attributes = root / ".gitattributes"
-    lfs = attributes.is_file() and "filter=lfs" in attributes.read_text(
-        encoding="utf-8", errors="replace"
-    )
-    if lfs or (
-        git.run("rev-parse", "--git-path", "lfs", check=False).returncode == 0
-        and (root / ".git" / "lfs").is_dir()
-    ):
-        limits.append(
-            "Git LFS: files stored on the LFS server are not in git history, so purge cannot "
-            "rewrite them (delete them on the server)"
-        )
-    return limits
-
-
-def _has_head(git: Git) -> bool:
-    return git.run("rev-parse", "--verify", "-q", "HEAD", check=False).returncode == 0
 
 
 def _replaceable(targets: Sequence[Target], plan: history.BlobPlan) -> None:

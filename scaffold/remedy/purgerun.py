@@ -15,7 +15,8 @@ from pathlib import Path
 from scaffold.remedy import history
 from scaffold.remedy.filterrepo import find_filter_repo, replacements_file
 from scaffold.remedy.git import Git, first_line, lines, user_git
-from scaffold.remedy.purge import SHORT, PurgeCheckFailed, PurgeOptions, PurgePlan, PurgeRefused
+from scaffold.remedy.purge import SHORT, PurgeOptions, PurgePlan
+from scaffold.remedy.purgestate import PurgeCheckFailed, PurgeRefused
 from scaffold.remedy.reach import STASH
 
 # Never prune: a commit that only touched a secret stays, so the commit count cannot change.
