@@ -94,9 +94,7 @@ def check_clean(git: Git, git_dir: Path) -> None:
 
 
 def check_reach(reach: Reach) -> None:
-    """Places that hold a rewritten commit but that filter-repo leaves as they are."""
-    if not reach.refs:
-        raise PurgeRefused("no ref reaches the secrets (they are only in unreachable objects)")
+    """Places that hold a rewritten commit but that git-filter-repo leaves as they are."""
     if reach.detached:
         raise PurgeRefused(
             "HEAD is detached at a commit holding a purged secret (or built on one): "
@@ -109,6 +107,8 @@ def check_reach(reach: Reach) -> None:
             f"leaves the stash as it is: `git stash pop` and commit it, or `git stash drop "
             f"{entry}`, first"
         )
+    if not reach.refs:
+        raise PurgeRefused("no ref reaches the secrets (they are only in unreachable objects)")
 
 
 def limits(git: Git, root: Path) -> list[str]:

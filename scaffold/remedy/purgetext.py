@@ -50,18 +50,17 @@ def scope(plan: PurgePlan, *, done: bool) -> list[str]:
         f"after them; the other {total - rewritten} {keep} their ids and signatures.",
         f"{len(reach.changes)} ref(s) {'changed' if done else 'will change'}:",
     ]
-    first = {t.fingerprint: t.findings[0].first for t in plan.targets if t.findings[0].first}
     groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
     for change in reach.changes:
         groups.setdefault((change.reaches, change.in_message), []).append(change.name)
     for (reaches, in_message), names in groups.items():
         why = []
         for fp in reaches:
-            writers = reach.writers.get(fp, ())
-            origin = first.get(fp)
-            commit = origin.commit if origin and origin.commit in writers else writers[0]
+            writers = reach.writers[fp]
             more = f" and {len(writers) - 1} more" if len(writers) > 1 else ""
-            why.append(f"holds {fp[:SHORT]} (written in commit {commit[:SHORT]}{more})")
+            why.append(
+                f"its history holds {fp[:SHORT]} (added in commit {writers[0][:SHORT]}{more})"
+            )
         why += [f"its tag message holds {fp[:SHORT]}" for fp in in_message]
         lines.append(f"  {_listing(tuple(names))}: {'; '.join(why)}")
     if reach.kept:

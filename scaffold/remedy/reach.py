@@ -42,7 +42,7 @@ class Reach:
     changes: tuple[RefChange, ...]  # refs that change, by name
     kept: tuple[str, ...]  # refs that keep their ids
     refs_seen: tuple[tuple[str, str], ...]  # every ref and its id when planned (symrefs aside)
-    writers: Mapping[str, tuple[str, ...]]  # fingerprint -> commits that write it
+    writers: Mapping[str, tuple[str, ...]]  # fingerprint -> commits that write it, oldest first
     signed: int  # signed commits among the rewritten ones
     stash: tuple[int, ...] = ()  # stash entries built on a rewritten commit
     detached: bool = False  # HEAD is detached at a rewritten commit
@@ -106,7 +106,10 @@ def compute(
         changes=tuple(changes),
         kept=tuple(kept),
         refs_seen=tuple((r.name, r.oid) for r in refs),
-        writers={fp: tuple(sorted(found)) for fp, found in writers.items()},
+        writers={
+            fp: tuple(sorted(found, key=lambda c: _when(commits[c], c)))
+            for fp, found in writers.items()
+        },
         signed=len(rewritten.intersection(signed)),
         stash=_stash_reaching(git, rewritten),
         detached=_detached_head(git) in rewritten,
@@ -129,6 +132,12 @@ def _writers(
             if item.secret in commit.message:
                 found.setdefault(item.fingerprint, set()).add(oid)
     return found
+
+
+def _when(commit: Commit, oid: str) -> tuple[int, str]:
+    """Commit time (people ends with the raw committer date, "seconds zone"), then id."""
+    stamp = commit.people[-1].split(b" ", 1)[0] if commit.people else b""
+    return (int(stamp) if stamp.isdigit() else 0, oid)
 
 
 def _descendants(starts: Iterable[str], children: Mapping[str, list[str]]) -> frozenset[str]:

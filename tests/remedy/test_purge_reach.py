@@ -67,7 +67,7 @@ def test_side_branch_secret_leaves_signed_main_and_tags_untouched(
     plan = capsys.readouterr().out
     assert _refs(repo.path) == before
     assert "2 of 5 commit(s) will be rewritten" in plan
-    assert f"  refs/heads/side: holds {fp[:12]} (written in commit " in plan
+    assert f"  refs/heads/side: its history holds {fp[:12]} (added in commit " in plan
     assert "4 ref(s) stay as they are" in plan and "refs/heads/main" in plan
     assert "1 of the 2 commit(s) rewritten are signed" in plan
 
@@ -109,8 +109,8 @@ def test_main_secret_rewrites_main_and_the_tags_after_it_only(
     assert _changed(before, after) == changed
     assert sorted(_pushed(out)) == sorted(f"{r}:{r}" for r in changed)
     assert (
-        f"  refs/heads/main, refs/tags/v2.0, refs/tags/v2.0-rc: holds {fp[:12]} "
-        f"(written in commit {introduced[:12]})"
+        f"  refs/heads/main, refs/tags/v2.0, refs/tags/v2.0-rc: its history holds {fp[:12]} "
+        f"(added in commit {introduced[:12]})"
     ) in out
     assert "1 signed tag(s) were re-created unsigned: refs/tags/v2.0" in out
     # the tag and the branch from before the secret keep their ids and signatures
