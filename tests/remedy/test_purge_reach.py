@@ -62,6 +62,7 @@ def test_side_branch_secret_leaves_signed_main_and_tags_untouched(
     before = _refs(repo.path)
     count = git(repo.path, "rev-list", "--all", "--count")
     fp = _fingerprint(repo.path, token)
+    leaked = git(repo.path, "rev-parse", "side~1:deploy.sh").strip()
 
     assert main(_purge(repo, tmp_path, "--fingerprint", fp, "--dry-run")) == EXIT_OK
     plan = capsys.readouterr().out
@@ -81,6 +82,9 @@ def test_side_branch_secret_leaves_signed_main_and_tags_untouched(
         assert signer.verifies(repo, kind, name), f"{name} lost its signature"
     assert git(repo.path, "rev-list", "--all", "--count") == count
     assert token not in git(repo.path, "log", "--all", "-p")
+    # nor in this clone's object store (reflogs emptied, unreachable objects pruned)
+    assert git(repo.path, "cat-file", "-t", leaked, check=False) == ""
+    assert "still in this clone's object store" not in out
     # the side branch still starts from main's signed commit, as it is
     assert git(repo.path, "rev-parse", "side~2") == git(repo.path, "rev-parse", "v1.0^{}")
 
