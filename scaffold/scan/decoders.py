@@ -66,9 +66,15 @@ def _section_values(doc: bytes, offset: int, header: re.Match[bytes]) -> list[En
     return values
 
 
+# What content must hold to be worth decoding: each of these for a Kubernetes Secret, one of
+# these for an SQL dump. A prefilter can look for them in its own pass (see Detector).
+MANIFEST_PROBES = (b"kind:", b"Secret")
+SQL_INSERT_PROBES = (b"INSERT INTO", b"insert into")
+
+
 def might_hold_secret_manifest(data: bytes) -> bool:
     """False when `data` cannot hold a Kubernetes Secret (two substring searches, in C)."""
-    return b"kind:" in data and b"Secret" in data
+    return all(probe in data for probe in MANIFEST_PROBES)
 
 
 def kubernetes_secret_values(data: bytes) -> list[EncodedValue]:
@@ -100,7 +106,7 @@ SQL_ROWS_PER_STATEMENT = 100_000
 
 def might_hold_sql_insert(data: bytes) -> bool:
     """False when `data` holds no INSERT statement (two substring searches, in C)."""
-    return b"INSERT INTO" in data or b"insert into" in data
+    return any(probe in data for probe in SQL_INSERT_PROBES)
 
 
 def _columns(raw: bytes) -> list[str]:

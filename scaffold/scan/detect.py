@@ -9,10 +9,10 @@ from pathlib import PurePosixPath
 
 from scaffold.scan import filters, public
 from scaffold.scan.decoders import (
+    MANIFEST_PROBES,
+    SQL_INSERT_PROBES,
     EncodedValue,
     kubernetes_secret_values,
-    might_hold_secret_manifest,
-    might_hold_sql_insert,
     sql_password_values,
 )
 from scaffold.scan.model import Confidence, Match, Validation
@@ -126,6 +126,26 @@ class _KeywordLines:
         return sorted({span for k in keywords for span in self._keyword_lines(k)})
 
 
+def _lines_ending(data: bytes, ends: list[int], keywords: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(start, end) of each line that a match of a rule's pattern ends on (`ends`, ascending,
+    from the prefilter) and that holds one of its keywords: the lines a line-by-line search of
+    the keyword lines would find matches on, since each such match ends on its own line."""
+    spans: list[tuple[int, int]] = []
+    size, last = len(data), -1
+    needles = [keyword.encode() for keyword in keywords]
+    for end in ends:
+        at = max(end - 1, 0)  # the match's last byte (a newline it took ends its own line)
+        if at <= last:
+            continue
+        start = data.rfind(b"\n", 0, at) + 1
+        last = data.find(b"\n", at)
+        last = size if last < 0 else last
+        line = data[start:last].lower()
+        if any(needle in line for needle in needles):
+            spans.append((start, last))
+    return spans
+
+
 @dataclass(frozen=True)
 class _Hit:
     rule: Rule
@@ -152,8 +172,13 @@ class Detector:
         self._regexes: dict[str, re.Pattern[bytes]] = {}
         self._near: dict[str, re.Pattern[bytes]] = {}
         self._path_rules: dict[str, list[Rule]] = {}
-        self._prefilter = make_prefilter(self._content, ruleset.version, engine)
+        # The decoders' probes: in the prefilter's pass, not one more search of the content each.
+        probes = (*MANIFEST_PROBES, *SQL_INSERT_PROBES) if self._decoded else ()
+        self._manifest = frozenset(range(len(MANIFEST_PROBES)))
+        self._prefilter = make_prefilter(self._content, ruleset.version, engine, probes)
         self.engine_name = self._prefilter.name
+        # Hyperscan already ran each candidate's pattern (in prefilter mode) on the content.
+        self._patterns_checked = self.engine_name == "hyperscan"
 
     def scan(self, data: bytes, path: str | None = None) -> list[Match]:
         """Every credential in `data`: deduplicated, sorted by offset. Never raises on content.
@@ -165,8 +190,9 @@ class Detector:
             return []
         candidates = self._prefilter.candidates(data)
         by_path = self._rules_for_path(path) if path else []
-        manifest = bool(self._decoded) and might_hold_secret_manifest(data)
-        dump = bool(self._decoded) and might_hold_sql_insert(data)
+        probes = candidates[2]
+        manifest = bool(probes) and self._manifest <= probes
+        dump = bool(probes - self._manifest)
         if not candidates[0] and not manifest and not dump and not by_path:
             return []  # nearly all content of a history: no line bookkeeping for it
         lines = _Lines(data)
@@ -210,16 +236,20 @@ class Detector:
         """`known`: what the prefilter already said of `data`, if it was asked; `by_path`: rules
         the content's path calls for, run on all of it."""
         hits = []
-        candidates, positions = self._prefilter.candidates(data) if known is None else known
-        windows = _KeywordLines(data, positions)
-        chosen = [self._content[index] for index in candidates]
+        said = self._prefilter.candidates(data) if known is None else known
+        windows = _KeywordLines(data, said.keywords)
+        ends = said.ends or {}
+        chosen = [(self._content[index], ends.get(index)) for index in said.rules]
         whole = {rule.id for rule in by_path or ()}
-        chosen += [rule for rule in by_path or () if rule not in chosen]
-        for rule in chosen:
+        picked = {rule.id for rule, _ in chosen}
+        chosen += [(rule, None) for rule in by_path or () if rule.id not in picked]
+        for rule, rule_ends in chosen:
             regex = self._regex(rule)
             if rule.multiline or rule.id in whole:
                 spans = [(0, len(data))]
-            elif self._anywhere(rule).search(data) is None:
+            elif rule_ends is not None:
+                spans = _lines_ending(data, rule_ends, rule.keywords)
+            elif not self._patterns_checked and self._anywhere(rule).search(data) is None:
                 continue  # most candidates: the prefilter's guess, which the pattern refutes
             else:
                 spans = windows.lines(rule.keywords)

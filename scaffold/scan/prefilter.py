@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from scaffold.errors import ScaffoldError, UsageError
 from scaffold.paths import cache_root
@@ -23,6 +23,9 @@ ENGINES = ("auto", "hyperscan", "python")
 # refuses the largest. The prefilter may over-approximate, so such repeats become unbounded.
 LARGE_REPEAT = re.compile(r"\{(\d+),(\d+)\}")
 REPEAT_LIMIT = 200
+# Ends of pattern matches listed per content before the Hyperscan engine gives up listing them
+# (plus one per KiB of content): each costs a Python callback.
+DENSE_ENDS = 4096
 
 
 def relaxed(pattern: str) -> str:
@@ -32,16 +35,24 @@ def relaxed(pattern: str) -> str:
     )
 
 
-# Rule indices worth running the regex for, and where each keyword that occurs starts (every
-# occurrence, sorted), or None if the engine did not collect positions.
-Candidates = tuple[list[int], dict[str, list[int]] | None]
+class Candidates(NamedTuple):
+    """What a prefilter says of one piece of content."""
+
+    rules: list[int]  # indices of the rules worth running the regex for
+    # where each keyword that occurs starts (every occurrence, sorted), or None: not collected
+    keywords: dict[str, list[int]] | None
+    probes: frozenset[int]  # which probes (exact, case-sensitive byte strings) occur
+    # per candidate rule matched line by line: every offset where a match of its (relaxed)
+    # pattern ends, in order; None: not collected, the keyword lines are to be searched
+    ends: dict[int, list[int]] | None = None
 
 
 class Prefilter(Protocol):
     name: str
 
     def candidates(self, data: bytes) -> Candidates:
-        """The rules (indices into the rules given at construction) that may match `data`."""
+        """The rules (indices into the rules given at construction) that may match `data`,
+        and the probes (indices into those given at construction) that occur in it."""
         ...
 
 
@@ -63,7 +74,8 @@ class PythonPrefilter:
 
     name = "python"
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], probes: Sequence[bytes] = ()) -> None:
+        self._probes = tuple(probes)
         self._keywords, per_rule = _keyword_table(rules)
         self._rules_of: list[list[int]] = [[] for _ in self._keywords]
         for rule_index, keyword_indices in enumerate(per_rule):
@@ -82,47 +94,66 @@ class PythonPrefilter:
 
     def candidates(self, data: bytes) -> Candidates:
         lowered, rules = data.lower(), self._rules_of
+        probes = frozenset(i for i, probe in enumerate(self._probes) if probe in data)
         if self._automaton is None:
             present = [k for k, keyword in enumerate(self._keywords) if keyword in lowered]
-            return sorted({rule for k in present for rule in rules[k]}), None
+            return Candidates(sorted({rule for k in present for rule in rules[k]}), None, probes)
         positions: dict[int, list[int]] = {}
         # latin-1 maps each byte to one character: offsets and ASCII keywords line up.
         for last, index in self._automaton.iter(lowered.decode("latin-1")):
             positions.setdefault(index, []).append(last + 1 - len(self._keywords[index]))
         found = sorted({rule for k in positions for rule in rules[k]})
-        return found, {self._keywords[k].decode(): at for k, at in positions.items()}
+        keywords = {self._keywords[k].decode(): at for k, at in positions.items()}
+        return Candidates(found, keywords, probes)
 
 
 class HyperscanPrefilter:
-    """All patterns and keywords in one Hyperscan database, scanned once per content."""
+    """All patterns and keywords in one Hyperscan database, scanned once per content.
+
+    The patterns of rules matched line by line report every end of a match, so only the lines
+    those ends fall on are searched again in Python, not every line holding a keyword (on a
+    history, most `http` lines hold no URL with a password). Content where a pattern matches
+    densely (a minified bundle) would cost a Python callback per match: past a bound the scan
+    stops and is redone with a database reporting each pattern once, whose candidates are then
+    searched keyword line by keyword line, as the Python engine does.
+    """
 
     name = "hyperscan"
 
-    def __init__(self, rules: Sequence[Rule], version: str) -> None:
+    def __init__(self, rules: Sequence[Rule], version: str, probes: Sequence[bytes] = ()) -> None:
         import hyperscan
 
         self._hs: Any = hyperscan
+        self._rules = tuple(rules)
+        self._version = version
         self._keywords, self._per_rule = _keyword_table(rules)
+        self._probes = tuple(probes)
         self._count = len(rules)
-        self._db = self._database(rules, version)
+        self._first_probe = self._count + len(self._keywords)
+        self._db = self._database(every_end=True)
         self._scratch = hyperscan.Scratch(self._db)
+        # (database, scratch) reporting each pattern once: loaded the first time it is needed
+        self._once: tuple[Any, Any] | None = None
 
-    def _expressions(self, rules: Sequence[Rule]) -> tuple[list[bytes], list[int]]:
+    def _expressions(self, every_end: bool) -> tuple[list[bytes], list[int]]:
         hs = self._hs
         single = hs.HS_FLAG_SINGLEMATCH
-        expressions = [relaxed(rule.pattern).encode() for rule in rules]
-        flags = [hs.HS_FLAG_PREFILTER | single] * len(rules)
+        expressions = [relaxed(rule.pattern).encode() for rule in self._rules]
+        flags = [
+            hs.HS_FLAG_PREFILTER | (0 if every_end and not rule.multiline else single)
+            for rule in self._rules
+        ]
         expressions += [re.escape(k) for k in self._keywords]
         # One report per keyword: whether it occurs is all the prefilter needs. Reporting every
-        # occurrence cost a Python callback each (a million on a 600 MB history); the lines of the
-        # few candidate rules' keywords are found afterwards, by the same search the Python
-        # engine uses, so both engines still see the same lines.
+        # occurrence cost a Python callback each (a million on a 600 MB history).
         flags += [hs.HS_FLAG_CASELESS | single] * len(self._keywords)
+        # The probes ride the same pass: one scan of the content instead of one search each.
+        expressions += [re.escape(probe) for probe in self._probes]
+        flags += [single] * len(self._probes)
         return expressions, flags
 
-    def _compile(self, rules: Sequence[Rule]) -> Any:
+    def _compile(self, expressions: list[bytes], flags: list[int]) -> Any:
         hs = self._hs
-        expressions, flags = self._expressions(rules)
         db = hs.Database(mode=hs.HS_MODE_BLOCK)
         try:
             db.compile(
@@ -132,22 +163,22 @@ class HyperscanPrefilter:
                 flags=flags,
             )
         except hs.error:
-            _raise_for_rejected(rules)
+            _raise_for_rejected(self._rules)
             raise
         return db
 
-    def _database(self, rules: Sequence[Rule], version: str) -> Any:
+    def _database(self, every_end: bool) -> Any:
         hs = self._hs
         # Keyed by what is compiled, not only by the rule set: a change in how patterns are
         # handed to Hyperscan must never load a stale database.
-        expressions, flags = self._expressions(rules)
-        key = hashlib.sha256(repr((version, expressions, flags)).encode()).hexdigest()[:32]
-        path = cache_root() / f"hyperscan-{key}.db"
+        expressions, flags = self._expressions(every_end)
+        key = hashlib.sha256(repr((self._version, expressions, flags)).encode()).hexdigest()
+        path = cache_root() / f"hyperscan-{key[:32]}.db"
         try:
             return hs.loadb(path.read_bytes(), hs.HS_MODE_BLOCK)
         except (OSError, hs.error):
             pass  # absent, stale or from another Hyperscan build: compile afresh
-        db = self._compile(rules)
+        db = self._compile(expressions, flags)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(f".{os.getpid()}.tmp")
@@ -157,27 +188,56 @@ class HyperscanPrefilter:
             pass  # a read-only cache only costs the next process a compile
         return db
 
-    def candidates(self, data: bytes) -> Candidates:
-        hits: set[int] = set()
-        present: set[int] = set()
-        count = self._count
-
-        def on_match(expression: int, start: int, end: int, flags: int, context: Any) -> None:
-            if expression < count:
-                hits.add(expression)
-            else:
-                present.add(expression - count)
-
+    def _scan(self, db: Any, scratch: Any, data: bytes, on_match: Any) -> Any:
+        """Scan `data`; returns the scratch used (a busy one is cloned: another thread)."""
         try:
-            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+            db.scan(data, match_event_handler=on_match, scratch=scratch)
         except self._hs.ScratchInUseError:
-            # Another thread is scanning with this Detector: it gets a scratch of its own.
+            scratch = scratch.clone()
+            db.scan(data, match_event_handler=on_match, scratch=scratch)
+        return scratch
+
+    def candidates(self, data: bytes) -> Candidates:
+        hits: dict[int, list[int]] = {}
+        present: set[int] = set()
+        probes: set[int] = set()
+        count, first_probe = self._count, self._first_probe
+        bound = DENSE_ENDS + len(data) // 1024
+        seen = [0]
+
+        def on_match(expression: int, start: int, end: int, flags: int, context: Any) -> bool:
+            if expression < count:
+                ends = hits.get(expression)
+                if ends is None:
+                    hits[expression] = [end]
+                else:
+                    ends.append(end)
+                    seen[0] += 1
+                    return seen[0] > bound  # True stops the scan: too dense to list
+            elif expression < first_probe:
+                present.add(expression - count)
+            else:
+                probes.add(expression - first_probe)
+            return False
+
+        collected: dict[int, list[int]] | None = hits
+        try:
+            self._scan(self._db, self._scratch, data, on_match)
+        except self._hs.ScanTerminated:
             hits.clear()
             present.clear()
-            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch.clone())
+            probes.clear()
+            if self._once is None:
+                once = self._database(every_end=False)
+                self._once = (once, self._hs.Scratch(once))
+            bound, collected = len(data) + 1, None  # reports each pattern once: no bound
+            once_db, once_scratch = self._once
+            self._scan(once_db, once_scratch, data, on_match)
         # Work in proportion to the hits, not to the number of rules: most content hits nothing.
         found = sorted(hit for hit in hits if not present.isdisjoint(self._per_rule[hit]))
-        return found, None  # keyword lines are searched for the candidates only
+        if collected is not None:
+            collected = {rule: collected[rule] for rule in found if not self._rules[rule].multiline}
+        return Candidates(found, None, frozenset(probes), collected)
 
 
 def _raise_for_rejected(rules: Sequence[Rule]) -> None:
@@ -219,7 +279,9 @@ def resolve_engine(engine: str) -> str:
     return "hyperscan"
 
 
-def make_prefilter(rules: Sequence[Rule], version: str, engine: str) -> Prefilter:
+def make_prefilter(
+    rules: Sequence[Rule], version: str, engine: str, probes: Sequence[bytes] = ()
+) -> Prefilter:
     if resolve_engine(engine) == "python":
-        return PythonPrefilter(rules)
-    return HyperscanPrefilter(rules, version)
+        return PythonPrefilter(rules, probes)
+    return HyperscanPrefilter(rules, version, probes)

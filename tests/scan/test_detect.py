@@ -46,6 +46,29 @@ def test_both_engines_report_the_same_matches(seed: int) -> None:
     assert found == PYTHON.scan(data)
 
 
+@pytest.mark.parametrize("dense", [False, True])
+def test_hyperscan_lists_match_ends_or_falls_back_to_keyword_lines(
+    dense: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hyperscan lists where each pattern's matches end, and only those lines are searched
+    again; on content too dense to list it rescans reporting each pattern once and searches the
+    keyword lines. Either way it finds what the Python engine finds."""
+    from scaffold.scan import prefilter
+
+    monkeypatch.setattr(prefilter, "DENSE_ENDS", -(10**9) if dense else 10**9)
+    detector = Detector(RULESET, engine="hyperscan")
+    data = corpus(4)
+    said = detector._prefilter.candidates(data)
+    assert (said.ends is None) == dense
+    if not dense:  # only line-by-line rules' ends are listed, for every one of them
+        assert said.ends and all(not detector._content[rule].multiline for rule in said.ends)
+        assert {r for r in said.rules if not detector._content[r].multiline} == set(said.ends)
+    assert (detector._prefilter._once is not None) == dense  # type: ignore[attr-defined]
+    found = detector.scan(data)
+    assert len(found) > len(RULESET.rules)
+    assert found == PYTHON.scan(data)
+
+
 def test_python_engine_without_pyahocorasick_reports_the_same(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
