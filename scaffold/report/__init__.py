@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, TextIO
+import importlib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol, TextIO, cast
 
-from scaffold.report import baseline, html, incident, json, sarif, terminal
-from scaffold.scan.grouping import View
-from scaffold.scan.model import ScanResult
+if TYPE_CHECKING:
+    from scaffold.scan.grouping import View
+    from scaffold.scan.model import ScanResult
 
 
 class Reporter(Protocol):
@@ -26,14 +27,32 @@ class Reporter(Protocol):
     ) -> None: ...
 
 
-REPORTERS: dict[str, Reporter] = {
-    "terminal": terminal.report,
-    "json": json.report,
-    "sarif": sarif.report,
-    "baseline": baseline.report,
-    "html": html.report,
-    "incident": incident.report,
+# format -> the module whose `report` renders it
+_MODULES = {
+    "terminal": "scaffold.report.terminal",
+    "json": "scaffold.report.json",
+    "sarif": "scaffold.report.sarif",
+    "baseline": "scaffold.report.baseline",
+    "html": "scaffold.report.html",
+    "incident": "scaffold.report.incident",
 }
+
+
+class _Reporters(Mapping[str, Reporter]):
+    """The table, each format's module imported when it is first asked for: a scan writing
+    JSON does not load the HTML page's code (the formats together cost ~60 ms to import)."""
+
+    def __getitem__(self, name: str) -> Reporter:
+        return cast(Reporter, importlib.import_module(_MODULES[name]).report)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+
+REPORTERS: Mapping[str, Reporter] = _Reporters()
 
 FORMATS = tuple(REPORTERS)
 # what a report over several repositories can be (a baseline belongs to one repository)

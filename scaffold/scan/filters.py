@@ -1,32 +1,25 @@
 """Why a pattern hit is not a credential: placeholders, templates, names, words, entropy.
 
-detect-secrets' heuristics are reused where they fit (sequential strings, templated values,
-indirect references such as `get_secret()` or `request.headers["token"]`, and its character
-model of English, trained on RFCs, to tell words from random text). Published example values
+detect-secrets' heuristics are used where they fit: sequential strings, templated values,
+indirect references such as `get_secret()` or `request.headers["token"]` (scaffold.scan.
+heuristics keeps them to detect-secrets' behaviour without its 0.2 s import), and its character
+model of English, trained on RFCs, to tell words from random text. Published example values
 and keys that are public by design live in scaffold.scan.public.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import re
 import string
 from collections import Counter
 from functools import lru_cache
-from importlib import resources
-from types import ModuleType
+from pathlib import Path
 from urllib.parse import unquote
 
-
-@lru_cache(maxsize=1)
-def _heuristics() -> ModuleType:
-    """detect-secrets' heuristics, imported on first need: its package import costs ~0.2 s,
-    which the commit-time hook must not pay for a change that holds no candidate at all."""
-    from detect_secrets.filters import heuristic
-
-    return heuristic
-
+from scaffold.scan import heuristics
 
 # Words that mark a value as a stand-in. Matched as written, in lower or upper case, so that
 # random token bodies (mixed case) almost never trip them by chance.
@@ -153,7 +146,7 @@ def is_placeholder(secret: str, *, free_form: bool = False) -> bool:
         return True
     # The variable part of a token is its last segment (after ghp_, sk_live_, xoxb-...).
     tail = segments[-1] if segments else lowered
-    if len(tail) >= 4 and (_heuristics().is_sequential_string(tail) or len(set(tail)) <= 2):
+    if len(tail) >= 4 and (heuristics.is_sequential_string(tail) or len(set(tail)) <= 2):
         return True
     # A run of one character that is a third of the value: `ghp_xxxx...`, `sk_0000...`. Shorter
     # runs occur in real encoded data (ASN.1 padding in base64 reads AAAAAAAAAAAA).
@@ -183,7 +176,7 @@ def is_templated(secret: str) -> bool:
     """`${VAR}`, `{{ var }}`, `%(var)s`, `<your-token>`, `$VAR`, `%VAR%`: filled in elsewhere."""
     decoded = _url_decoded(secret)
     return any(TEMPLATE_MARKS.search(value) is not None for value in {secret, decoded}) or bool(
-        _heuristics().is_templated_secret(decoded)
+        heuristics.is_templated_secret(decoded)
     )
 
 
@@ -287,7 +280,7 @@ def is_identifier(secret: str) -> bool:
     # providers whose tokens are UUIDs have their own rules.
     secret = _url_decoded(secret)
     return IDENTIFIER.match(secret) is not None or (
-        len(secret) == 36 and _heuristics().is_potential_uuid(secret)
+        len(secret) == 36 and heuristics.is_potential_uuid(secret)
     )
 
 
@@ -311,7 +304,11 @@ def names_something(secret: str) -> bool:
 @lru_cache(maxsize=1)
 def _english_bigrams() -> dict[str, float]:
     """-log2 P(next letter | letter) in English, from detect-secrets' RFC-trained model."""
-    model = resources.files("detect_secrets") / "filters" / "gibberish" / "rfc.model"
+    # Found without importing detect-secrets (whose package import costs ~0.2 s).
+    spec = importlib.util.find_spec("detect_secrets")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("detect-secrets is not installed")
+    model = Path(spec.submodule_search_locations[0], "filters", "gibberish", "rfc.model")
     data = json.loads(model.read_text(encoding="utf-8"))
     letters, counts = data["charset"], data["counts"]
     costs = {}
@@ -400,7 +397,7 @@ def names_its_key(secret: str, line_before: str) -> bool:
 
 def is_reference_or_id(secret: str, line_before: str) -> bool:
     """Generic rules: the value is looked up elsewhere, or named like an id (`user_id = ...`)."""
-    return is_reference(line_before + secret) or _heuristics().is_likely_id_string(
+    return is_reference(line_before + secret) or heuristics.is_likely_id_string(
         secret, line_before + secret
     )
 
@@ -410,7 +407,7 @@ def is_reference(line: str) -> bool:
     lowered = line.lower()
     if "process.env." in lowered or "os.environ" in lowered or "getenv(" in lowered:
         return True
-    return bool(_heuristics().is_indirect_reference(line))
+    return bool(heuristics.is_indirect_reference(line))
 
 
 def allowlisted(line: bytes, previous: bytes) -> bool:

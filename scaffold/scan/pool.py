@@ -19,6 +19,7 @@ for a pool: everything runs inline through the same `match_contents` generator.
 
 from __future__ import annotations
 
+import itertools
 import os
 import queue
 import signal
@@ -194,11 +195,24 @@ class ChunkScanner:
 
     def run_stream(self, blocks: Iterator[Listing]) -> Iterator[Batch]:
         """Scan a listing that arrives in blocks. With workers already running, a free one gets
-        a stripe as soon as enough has been listed, so listing and reading overlap; otherwise
-        the whole listing is taken first and scanned as `run` does."""
+        a stripe as soon as enough has been listed, so listing and reading overlap. Without
+        them, the listing is scanned inline once taken, unless it outgrows `inline_bytes`:
+        then the workers start while the rest is listed."""
         if self._pool is None:
-            yield from self.run(_joined(list(blocks)))
-            return
+            # Inline unless the listing grows past what one process scans quickly: then the
+            # workers start while the rest is listed (a pack's size is a poor guess of its
+            # content: requests' 14 MB pack holds 125 MB of blobs).
+            taken: list[Listing] = []
+            listed = 0
+            for block in blocks:
+                taken.append(block)
+                listed += block.bytes_total
+                if self.jobs >= 2 and listed >= self.inline_bytes:
+                    blocks = itertools.chain(taken, blocks)
+                    break
+            else:
+                yield from self.run(_joined(taken))
+                return
         pool = self._start()
         messages = self._messages
         assert messages is not None
