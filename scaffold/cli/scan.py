@@ -221,7 +221,8 @@ def _source(args: argparse.Namespace, options: ScanOptions) -> Source:
         if held:
             print(
                 f"note: {path} is not a git repository; its files are scanned as plain files. "
-                f"It holds {held} repositories: add --repositories to scan their histories.",
+                f"It holds {held} {'repository' if held == 1 else 'repositories'}: "
+                "add --repositories to scan their histories.",
                 file=sys.stderr,
             )
         return DirectorySource(path, options)

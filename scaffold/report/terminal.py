@@ -224,10 +224,14 @@ def _render_summary(
                 + Text(scrub(answer.reason, secret.match.secret))
             )
     stats = result.stats
-    console.print(
-        f"Scanned {_plural(stats.blobs_scanned, 'blob')} ({stats.bytes_scanned / 1e6:.1f} MB) "
-        f"from {_plural(stats.commits_seen, 'commit')} in {stats.seconds:.2f} s"
-    )
+    if result.extra.get("source") == "directory":  # plain files: no blobs, no commits
+        read = f"{_plural(stats.blobs_scanned, 'file')} ({stats.bytes_scanned / 1e6:.1f} MB)"
+    else:
+        read = (
+            f"{_plural(stats.blobs_scanned, 'blob')} ({stats.bytes_scanned / 1e6:.1f} MB) "
+            f"from {_plural(stats.commits_seen, 'commit')}"
+        )
+    console.print(f"Scanned {read} in {stats.seconds:.2f} s")
     for warning in result.warnings:
         console.print(Text(f"warning: {warning}", style="yellow"))
     if not result.complete:

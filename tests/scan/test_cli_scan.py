@@ -79,6 +79,16 @@ def test_a_directory_that_is_not_a_repository_is_scanned_as_plain_files(
     assert scan(str(plain), "--format", "json") == 1
     out = capsys.readouterr().out
     assert "deploy.env" in out and secret not in out
+    # the terminal report counts files (a directory has no blobs or commits); a repository
+    # below it is announced, with the flag that scans its history
+    (plain / "inner").mkdir()
+    subprocess.run(
+        ["git", "init", "-q", str(plain / "inner")], check=True, stdin=subprocess.DEVNULL
+    )
+    assert scan(str(plain)) == 1
+    captured = capsys.readouterr()
+    assert "Scanned 1 file (0.0 MB) in " in captured.out and " commits" not in captured.out
+    assert "It holds 1 repository: add --repositories" in captured.err
 
 
 def test_a_missing_path_is_one_line_exit_2(
