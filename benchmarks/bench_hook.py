@@ -103,6 +103,11 @@ def main() -> int:
         names = make_repo(repo, files, lines)
         cache = Path(temp) / "cache"
         env = {**os.environ, "SCAFFOLD_CACHE_DIR": str(cache)}
+        # Compiled modules are cached as an installed package's are (pip writes them at install
+        # time): a PYTHONDONTWRITEBYTECODE in the calling shell would otherwise make every run
+        # compile scaffold's sources again, some 60 ms no user pays. The cache lives in `temp`.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(Path(temp) / "pycache")
         hook = str(BIN / "scaffold-secrets")
         gitleaks = _gitleaks()
         # pre-commit hands a large commit's names over in batches; the hook with none scans
