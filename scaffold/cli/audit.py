@@ -67,31 +67,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="regions for --aws (default: every enabled region)",
     )
     parser.add_argument("--jobs", type=int, default=0, metavar="N", help="scan workers (0 = all)")
-    group = parser.add_argument_group("organisations (as `scaffold scan`)")
-    group.add_argument("--targets-file", type=Path, metavar="FILE", help="targets, one a line")
-    group.add_argument(
-        "--github-org", action="append", default=[], metavar="NAME",
-        help="every repository of a GitHub organisation (GITHUB_TOKEN)",
-    )  # fmt: skip
-    group.add_argument(
-        "--github-user", action="append", default=[], metavar="NAME",
-        help="every repository a GitHub user owns",
-    )  # fmt: skip
-    group.add_argument(
-        "--github-api-url", default="https://api.github.com", metavar="URL",
-        help="GitHub Enterprise API, e.g. https://github.example.com/api/v3",
-    )  # fmt: skip
-    group.add_argument(
-        "--gitlab-group", action="append", default=[], metavar="NAME",
-        help="every project of a GitLab group and its subgroups (GITLAB_TOKEN)",
-    )  # fmt: skip
-    group.add_argument(
-        "--gitlab-api-url", default="https://gitlab.com/api/v4", metavar="URL",
-        help="GitLab API root",
-    )  # fmt: skip
-    group.add_argument("--include-archived", action="store_true", help="also archived ones")
-    group.add_argument("--include-forks", action="store_true", help="also forks")
-    group.add_argument("--cache-dir", type=Path, metavar="DIR", help="mirror cache")
+    from scaffold.cli.org import add_listing_arguments
+
+    add_listing_arguments(parser.add_argument_group("organisations (as `scaffold scan`)"))
 
 
 def _warn(message: str) -> None:

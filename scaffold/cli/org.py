@@ -28,22 +28,10 @@ if TYPE_CHECKING:
 _MANGLED_URL = re.compile(r"^(https?|ssh|git|file):/(?!/)")
 
 
-def add_org_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("several repositories and organisations")
-    group.add_argument(
-        "--repositories",
-        action="store_true",
-        help="the targets are directories holding repositories: scan the history of every "
-        "repository below them (without it, a directory that is not a repository is scanned "
-        "as plain files)",
-    )
-    group.add_argument(
-        "more_targets",
-        nargs="*",
-        default=[],
-        metavar="TARGET",
-        help="more repositories: paths, directories of repositories, git URLs",
-    )
+def add_listing_arguments(group: argparse._ArgumentGroup) -> None:
+    """The flags that say which repositories to take beyond the paths given: a targets file,
+    GitHub and GitLab listings, and the mirror cache (read by `_listings` and `_token_hosts`;
+    `scaffold scan` and `scaffold audit` both take them)."""
     group.add_argument(
         "--targets-file",
         type=Path,
@@ -93,6 +81,25 @@ def add_org_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="mirror cache (default: $SCAFFOLD_CACHE_DIR/mirrors)",
     )
+
+
+def add_org_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("several repositories and organisations")
+    group.add_argument(
+        "--repositories",
+        action="store_true",
+        help="the targets are directories holding repositories: scan the history of every "
+        "repository below them (without it, a directory that is not a repository is scanned "
+        "as plain files)",
+    )
+    group.add_argument(
+        "more_targets",
+        nargs="*",
+        default=[],
+        metavar="TARGET",
+        help="more repositories: paths, directories of repositories, git URLs",
+    )
+    add_listing_arguments(group)
     group.add_argument(
         "--datastore",
         type=Path,
