@@ -367,10 +367,11 @@ def _verify_options(args: argparse.Namespace) -> VerifyOptions | None:
 
 
 def _footer(run: OrgRun, seconds: float, findings: int) -> str:
+    from scaffold.report.common import plural
+
     counts = {s: sum(1 for o in run.outcomes if o.status == s) for s in ("scanned", "unchanged")}
     return (
-        f"{len(run.targets)} {'repository' if len(run.targets) == 1 else 'repositories'}: "
-        f"{counts['scanned']} scanned, "
+        f"{plural(len(run.targets), 'repository')}: {counts['scanned']} scanned, "
         f"{counts['unchanged']} unchanged, {len(run.failed)} failed · {findings} secrets · "
         f"{run.contents_scanned} blobs scanned ({run.bytes_scanned / 1e6:.1f} MB) "
         f"in {seconds:.1f} s"

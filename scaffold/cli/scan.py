@@ -215,14 +215,15 @@ def _source(args: argparse.Namespace, options: ScanOptions) -> Source:
 
     if path.exists() and not _in_repository(path, is_repository):
         from scaffold.cli.org import repositories_below
+        from scaffold.report.common import plural
         from scaffold.scan.sources.directory import DirectorySource
 
         held = repositories_below(path)
         if held:
             print(
                 f"note: {path} is not a git repository; its files are scanned as plain files. "
-                f"It holds {held} {'repository' if held == 1 else 'repositories'}: "
-                "add --repositories to scan their histories.",
+                f"It holds {plural(held, 'repository')}: add --repositories to scan their "
+                "histories.",
                 file=sys.stderr,
             )
         return DirectorySource(path, options)

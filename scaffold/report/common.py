@@ -82,6 +82,14 @@ def files_with_findings(findings: Iterable[Finding]) -> set[str]:
     return {path for finding in findings if (path := finding_path(finding))}
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 secret`, `1,234 secrets`, `3 repositories`: for what a person reads."""
+    if count == 1:
+        return f"1 {noun}"
+    nouns = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{count:,} {nouns}"
+
+
 def generated_at() -> str:
     """Current UTC time, or SOURCE_DATE_EPOCH's when set, for formats that demand a timestamp."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING, TextIO
 
-from scaffold.report.common import scrub, sorted_results
+from scaffold.report.common import plural, scrub, sorted_results
 from scaffold.scan.grouping import Location, Secret, View, group, held_back_line
 from scaffold.scan.model import Liveness, RuleInfo, ScanResult, Severity, SourceKind, redact
 
@@ -97,7 +97,7 @@ def _render_result(console: Console, result: ScanResult, show_secrets: bool, vie
             hidden = len(shown) - MAX_TABLE_ROWS
             console.print(
                 Text(
-                    f"… {_plural(hidden, 'more secret')} not shown (the least severe); "
+                    f"… {plural(hidden, 'more secret')} not shown (the least severe); "
                     "`--format json` or `--format sarif` lists every one.",
                     style="yellow",
                 )
@@ -178,8 +178,8 @@ def _introduced(secret: Secret) -> str:
     first = secret.first
     places = len(secret.locations)
     commits = len({loc.commit for loc in secret.locations if loc.commit})
-    counted = f"\n{_plural(places, 'place')}" + (
-        f" in {_plural(commits, 'commit')}" if commits > 1 else ""
+    counted = f"\n{plural(places, 'place')}" + (
+        f" in {plural(commits, 'commit')}" if commits > 1 else ""
     )
     if not first.commit:
         staged = first.source is not SourceKind.COMMIT_MESSAGE
@@ -196,12 +196,12 @@ def _render_summary(
 
     files = len({loc.path for s in shown for loc in s.locations if loc.path})
     messages = len({loc.object_id for s in shown for loc in s.locations if not loc.path})
-    where = _plural(files, "file")
+    where = plural(files, "file")
     if messages:
-        where += f" and {_plural(messages, 'commit message')}"
+        where += f" and {plural(messages, 'commit message')}"
     places = sum(len(s.locations) for s in shown)
     line = (
-        f"{_plural(len(shown), 'secret')} ({_plural(places, 'place')}) in {where}, "
+        f"{plural(len(shown), 'secret')} ({plural(places, 'place')}) in {where}, "
         f"{result.suppressed} suppressed"
     )
     console.print(Text(line, style="bold red" if shown else "bold green"))
@@ -225,11 +225,11 @@ def _render_summary(
             )
     stats = result.stats
     if result.extra.get("source") == "directory":  # plain files: no blobs, no commits
-        read = f"{_plural(stats.blobs_scanned, 'file')} ({stats.bytes_scanned / 1e6:.1f} MB)"
+        read = f"{plural(stats.blobs_scanned, 'file')} ({stats.bytes_scanned / 1e6:.1f} MB)"
     else:
         read = (
-            f"{_plural(stats.blobs_scanned, 'blob')} ({stats.bytes_scanned / 1e6:.1f} MB) "
-            f"from {_plural(stats.commits_seen, 'commit')}"
+            f"{plural(stats.blobs_scanned, 'blob')} ({stats.bytes_scanned / 1e6:.1f} MB) "
+            f"from {plural(stats.commits_seen, 'commit')}"
         )
     console.print(f"Scanned {read} in {stats.seconds:.2f} s")
     for warning in result.warnings:
@@ -241,7 +241,7 @@ def _render_summary(
         for gap in result.gaps:
             console.print(Text(f"  - {gap}"))
     if result.skipped:
-        console.print(Text(f"Not scanned ({_plural(len(result.skipped), 'item')}):", "yellow"))
+        console.print(Text(f"Not scanned ({plural(len(result.skipped), 'item')}):", "yellow"))
         for item in sorted(result.skipped, key=lambda s: (s.path, s.object_id, s.reason)):
             short = item.object_id[:12]
             place = f"{item.place} ({short})" if item.path and short != item.path else short
@@ -258,7 +258,7 @@ def _render_actions(console: Console, secrets: list[Secret]) -> None:
         at_head = sorted(
             {scrub(s.newest.path, s.match.secret) for s in same if s.in_head and s.newest.path}
         )
-        count = _plural(len(same), "secret")
+        count = plural(len(same), "secret")
         console.print(Text(f"{rule.id} ({rule.provider}, {rule.severity}): {count}", "bold"))
         steps = [f"Rotate first: {rule.remediation}"]
         if at_head:
@@ -296,13 +296,6 @@ def _grand_total(results: list[ScanResult], view: View) -> str:
     shown = [view.split(group(r))[0] for r in results]
     suppressed = sum(r.suppressed for r in results)
     return (
-        f"Total: {_plural(sum(map(len, shown)), 'secret')} in "
-        f"{_plural(len(results), 'repository')}, {suppressed} suppressed"
+        f"Total: {plural(sum(map(len, shown)), 'secret')} in "
+        f"{plural(len(results), 'repository')}, {suppressed} suppressed"
     )
-
-
-def _plural(count: int, noun: str) -> str:
-    if count == 1:
-        return f"1 {noun}"
-    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
-    return f"{count:,} {plural}"
