@@ -190,10 +190,10 @@ class Detector:
             return []
         candidates = self._prefilter.candidates(data)
         by_path = self._rules_for_path(path) if path else []
-        probes = candidates[2]
-        manifest = bool(probes) and self._manifest <= probes
+        probes = candidates.probes  # none without decoded rules (see __init__)
+        manifest = self._manifest <= probes
         dump = bool(probes - self._manifest)
-        if not candidates[0] and not manifest and not dump and not by_path:
+        if not candidates.rules and not manifest and not dump and not by_path:
             return []  # nearly all content of a history: no line bookkeeping for it
         lines = _Lines(data)
         hits = self._content_hits(data, lines, candidates, by_path)

@@ -188,14 +188,13 @@ class HyperscanPrefilter:
             pass  # a read-only cache only costs the next process a compile
         return db
 
-    def _scan(self, db: Any, scratch: Any, data: bytes, on_match: Any) -> Any:
-        """Scan `data`; returns the scratch used (a busy one is cloned: another thread)."""
+    def _scan(self, db: Any, scratch: Any, data: bytes, on_match: Any) -> None:
+        """Scan `data`; a scratch busy in another thread's scan is cloned for this one (the
+        scratch is refused before any match is reported)."""
         try:
             db.scan(data, match_event_handler=on_match, scratch=scratch)
         except self._hs.ScratchInUseError:
-            scratch = scratch.clone()
-            db.scan(data, match_event_handler=on_match, scratch=scratch)
-        return scratch
+            db.scan(data, match_event_handler=on_match, scratch=scratch.clone())
 
     def candidates(self, data: bytes) -> Candidates:
         hits: dict[int, list[int]] = {}
@@ -230,7 +229,7 @@ class HyperscanPrefilter:
             if self._once is None:
                 once = self._database(every_end=False)
                 self._once = (once, self._hs.Scratch(once))
-            bound, collected = len(data) + 1, None  # reports each pattern once: no bound
+            collected = None  # it reports each pattern once, so the bound is never reached
             once_db, once_scratch = self._once
             self._scan(once_db, once_scratch, data, on_match)
         # Work in proportion to the hits, not to the number of rules: most content hits nothing.
