@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 KIND_SECRET = re.compile(rb"(?m)^[ \t]*kind:[ \t]*[\"']?Secret[\"']?[ \t]*(?:#.*)?\r?$")
@@ -143,12 +144,25 @@ def _rows(data: bytes, at: int) -> list[list[tuple[int, int, bool]]]:
     return rows
 
 
+def _inserts(data: bytes) -> Iterator[re.Match[bytes]]:
+    """What `INSERT.finditer(data)` finds, tried only where an `insert` starts: a
+    case-insensitive pattern led by `\\b` gets no literal scan from `re`, which then tries it
+    at every byte (0.3 ms for a 15 KB file that merely mentions an INSERT INTO)."""
+    lowered = data.lower()
+    at = lowered.find(b"insert")
+    while at >= 0:
+        found = INSERT.match(data, at)  # its \b looks at the byte before `at`
+        at = lowered.find(b"insert", found.end() if found is not None else at + 1)
+        if found is not None:
+            yield found
+
+
 def sql_password_values(data: bytes) -> list[EncodedValue]:
     """The quoted values of password columns in a dump's INSERT statements."""
     if not might_hold_sql_insert(data):
         return []
     values: list[EncodedValue] = []
-    for statement in INSERT.finditer(data):
+    for statement in _inserts(data):
         wanted = [i for i, c in enumerate(_columns(statement.group(1))) if PASSWORD_COLUMN.match(c)]
         if not wanted:
             continue
