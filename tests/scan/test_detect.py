@@ -280,6 +280,75 @@ def test_user_rules_are_matched_by_both_engines(tmp_path: Path) -> None:
         assert [m.secret for m in Detector(ruleset, engine).scan(token.encode())] == [token]
 
 
+def test_a_keyword_counts_in_the_content_for_multiline_rules_and_on_the_line_otherwise(
+    tmp_path: Path,
+) -> None:
+    """Hyperscan's database holds no keywords: a multiline rule whose pattern matched still
+    needs one of its keywords somewhere in the content, a single-line rule on its own line,
+    as the Python engine has it."""
+    rule_file = tmp_path / "vault.toml"
+    rule = (
+        '[[rules]]\nid = "{id}"\ndescription = "Vault blob"\n'
+        "pattern = '(VLT-[0-9a-f]{{24}})'\nkeywords = [\"vaultfile\"]\nmultiline = {multi}\n"
+        'remediation = "Rotate it."\nexamples = ["vaultfile VLT-{{{{hex:24}}}}"]\n'
+    )
+    rule_file.write_text(
+        'provider = "Vault"\n'
+        + rule.format(id="vault-blob", multi="true")
+        + rule.format(id="vault-line", multi="false"),
+        encoding="utf-8",
+    )
+    ruleset = load_rules([rule_file])
+    value = "VLT-" + expand("{{hex:24}}", 5)
+    cases = {
+        f"x = {value}\n": set(),  # no keyword at all
+        f"# a vaultfile\nx = {value}\n": {"vault-blob"},  # a keyword, on another line
+        f"vaultfile: {value}\n": {"vault-blob", "vault-line"},
+    }
+    for text, expected in cases.items():
+        for engine in ("hyperscan", "python"):
+            found = Detector(ruleset, engine).scan(text.encode())
+            assert {m.rule_id for m in found} <= expected, (engine, text)
+            assert {m.secret for m in found} == ({value} if expected else set()), (engine, text)
+        both = [Detector(ruleset, e).scan(text.encode()) for e in ("hyperscan", "python")]
+        assert both[0] == both[1]
+
+
+def test_the_prefilter_drops_a_leading_anchor_and_keeps_every_match_end() -> None:
+    """What Hyperscan runs for a rule matches a superset and ends where the rule's matches end:
+    a leading anchor (and the blanks after it) is dropped, since an anchored pattern is searched
+    from every line start."""
+    import hyperscan
+
+    from scaffold.scan.prefilter import relaxed
+
+    lines = b"  set smtp_pass = hunter22\nset smtp_pass=xyz\n\t x=12\n[prod]\n"
+    key = b"0123456789abcdef0123456789abcdef\n"
+    patterns = {  # pattern: (what the prefilter runs starts so, a text it matches)
+        r"(?m)^[ \t]*set[ \t]+smtp_pass[ \t]*=[ \t]*([^\s]{3,256})": (r"(?m)set[ \t]+smtp", lines),
+        r"\A[ \t]*([0-9a-f]{32})[ \t]*\r?\n?$": (r"([0-9a-f]{32})", key),
+        r"^[ \t]*?x=(\d+)": (r"[ \t]*?x=", b"x=1"),
+        r"(?m)^\[[a-z]+\]": (r"(?m)\[[a-z]+\]", lines),
+        r"a^b": (r"a^b", b""),  # not leading: kept
+    }
+
+    def ends(pattern: str, text: bytes) -> set[int]:
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        flags = [hyperscan.HS_FLAG_PREFILTER]
+        db.compile(expressions=[pattern.encode()], ids=[0], elements=1, flags=flags)
+        found: set[int] = set()
+        db.scan(text, match_event_handler=lambda _i, _s, end, _f, _c: found.add(end))
+        return found
+
+    for pattern, (starts_with, text) in patterns.items():
+        loose = relaxed(pattern)
+        assert loose.startswith(starts_with), (pattern, loose)
+        if text:
+            assert ends(pattern, text), pattern  # the text has matches of it
+            assert ends(pattern, text) <= ends(loose, text)
+            assert ends(pattern, lines + key) <= ends(loose, lines + key)
+
+
 def test_a_value_stops_at_a_line_end_written_inside_a_string() -> None:
     # requests' test_utils.py: a .netrc held in a Python string; the old match ran on into
     # `\ndefault\n")`, past the escaped line end.
