@@ -29,6 +29,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 from pathlib import Path
@@ -293,7 +294,18 @@ class Git:
             raise RepositoryError("git is not installed or not on PATH") from exc
         if not stdin and source is None and proc.stdin is not None:
             proc.stdin.close()
+        _LONG_LIVED.add(proc)
         return proc
+
+
+# Every long-lived git child started here, while its Popen lives: a process forked meanwhile
+# would inherit the pipes to it (and a cat-file whose stdin a fork holds never sees its end).
+_LONG_LIVED: weakref.WeakSet[subprocess.Popen[bytes]] = weakref.WeakSet()
+
+
+def children_running() -> bool:
+    """Whether a long-lived git child started by `Git.popen` may still be running."""
+    return any(proc.poll() is None for proc in list(_LONG_LIVED))
 
 
 # Per-driver keys a repository can define (`filter.<name>.clean`...) and .gitattributes can

@@ -312,16 +312,24 @@ def _progress(enabled: bool) -> Iterator[Callable[[ScanProgress], None] | None]:
         MofNCompleteColumn(),
         TextColumn("objects  {task.fields[rate]}"),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("scan", total=None, rate="")
+    # Shown from the first update on: its refresh thread must not exist yet when the scan
+    # forks its workers (pool.may_fork).
+    bar = Progress(*columns, console=Console(stderr=True), transient=True)
+    task = bar.add_task("scan", total=None, rate="")
 
-        def update(state: ScanProgress) -> None:
-            mb = state.bytes_done / (1 << 20)
-            rate = (
-                f"{mb:.1f} MB/s"
-                if state.seconds <= 0
-                else f"{mb:.1f} MB, {mb / state.seconds:.1f} MB/s"
-            )
-            bar.update(task, completed=state.objects_done, total=state.objects_total, rate=rate)
+    def update(state: ScanProgress) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        mb = state.bytes_done / (1 << 20)
+        rate = (
+            f"{mb:.1f} MB/s"
+            if state.seconds <= 0
+            else f"{mb:.1f} MB, {mb / state.seconds:.1f} MB/s"
+        )
+        bar.update(task, completed=state.objects_done, total=state.objects_total, rate=rate)
 
+    try:
         yield update
+    finally:
+        if bar.live.is_started:
+            bar.stop()

@@ -13,8 +13,16 @@ Workers report progress and hits every few hundred objects through a queue, so m
 bounded and the progress line moves.
 
 Workers are started before the listing is taken when the object store is large enough to need
-them (they import, load rules and build their detector meanwhile). Small repositories never pay
-for a pool: everything runs inline through the same `match_contents` generator.
+them. A large store's workers are spawned: each imports, loads the rules and builds its detector
+while the listing is taken, and holds only what it needs. A small store's (2 to 64 MB, where the
+~0.15 s of CPU each spawned worker costs is a tenth of the scan) are forked from this process
+once it has built the detector, so they start with it built: on requests, 0.3 s of CPU less and
+matching under way 0.3 s sooner. Forking is only done from one thread, before any git child is
+running (a forked worker would hold a cat-file's stdin open, and that cat-file would never see
+its end), on Linux. While the listing streams in, idle workers get stripes about as large as the
+compressed store, so a small history is read while it is still being listed. The smallest
+repositories never pay for a pool: everything runs inline through the same `match_contents`
+generator.
 """
 
 from __future__ import annotations
@@ -23,11 +31,13 @@ import itertools
 import os
 import queue
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from scaffold.gitexec import children_running
 from scaffold.scan.listing import Listing, Part, Pending
 from scaffold.scan.matching import Batch, Matcher, match_contents
 from scaffold.scan.sources import Reader
@@ -43,9 +53,14 @@ if TYPE_CHECKING:  # a scan that stays in this process (a commit hook) never imp
 # workers before the listing is taken (see ChunkScanner.start_early).
 INLINE_BYTES = 64 * 1024 * 1024
 TAIL_STRIPES = 4  # short stripes per worker at the end (see schedule)
-# While a listing still streams in, a free worker gets a stripe this large (in work: bytes plus
-# a fixed cost per object); once the listing is complete, the rest is cut as `schedule` says.
+# While a listing still streams in, a free worker gets a stripe of about the store's compressed
+# size, within these bounds (in work: bytes plus a fixed cost per object); once the listing is
+# complete, the rest is cut as `schedule` says.
 STREAM_STRIPE = 256 * 1024 * 1024
+MIN_STREAM_STRIPE = 16 * 1024 * 1024
+# Stores from FORK_FROM up to FORK_BELOW (compressed) get forked workers (see the module doc).
+FORK_FROM = 2 * 1024 * 1024
+FORK_BELOW = 64 * 1024 * 1024
 
 # Picklable (module-level function or functools.partial) so workers can build their own.
 MatcherFactory = Callable[[], Matcher]
@@ -74,7 +89,8 @@ def _init_worker(
     _worker["messages"] = messages
     _worker["stop"] = stop  # set by the parent to end running stripes early (Ctrl-C, errors)
     try:
-        _worker["matcher"] = factory()
+        if "matcher" not in _worker:  # a forked worker has the one its parent built
+            _worker["matcher"] = factory()
     except Exception as exc:  # e.g. a user rule Hyperscan rejects: the first stripe reports it
         _worker["error"] = exc
 
@@ -114,13 +130,19 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context(fork: bool) -> multiprocessing.context.BaseContext:
     import multiprocessing
 
-    # Not fork: a forked worker would inherit our pipe to a cat-file's stdin, and cat-file would
-    # then never see end-of-input. Not forkserver: its server outlives a killed scanner, and
-    # its workers are not our children, so they could not notice we are gone.
-    return multiprocessing.get_context("spawn")
+    # Fork only when `may_fork` says so. Not forkserver: its server outlives a killed scanner,
+    # and its workers are not our children, so they could not notice we are gone.
+    return multiprocessing.get_context("fork" if fork else "spawn")
+
+
+def may_fork() -> bool:
+    """Whether workers can be forked from this process now: on Linux, from its only thread
+    (another could hold a lock the copy would wait on forever), with no git child running
+    (the copy would hold its pipes open)."""
+    return sys.platform == "linux" and threading.active_count() == 1 and not children_running()
 
 
 class ChunkScanner:
@@ -145,6 +167,7 @@ class ChunkScanner:
         self.jobs = jobs if jobs > 0 else available_cores()
         self.inline_bytes = INLINE_BYTES if inline_bytes is None else inline_bytes
         self.used_pool = False
+        self.stream_stripe = STREAM_STRIPE
         self._pool: ProcessPoolExecutor | None = None
         self._messages: Queue[_Message] | None = None
         self._stop: Event | None = None
@@ -166,25 +189,39 @@ class ChunkScanner:
 
     def start_early(self, stored_bytes: int) -> None:
         """Start the workers now if an object store of `stored_bytes` (compressed) will need
-        them: they get ready while the listing is taken."""
-        if self.jobs >= 2 and stored_bytes >= self.inline_bytes // 4:
+        them: they get ready while the listing is taken (see the module doc)."""
+        if stored_bytes:
+            self.stream_stripe = min(STREAM_STRIPE, max(MIN_STREAM_STRIPE, stored_bytes))
+        if self.jobs < 2:
+            return
+        if FORK_FROM <= stored_bytes < FORK_BELOW and may_fork():
+            self._start(fork=True)
+        elif stored_bytes >= self.inline_bytes // 4:
             self._start()
 
-    def _start(self) -> ProcessPoolExecutor:
+    def _start(self, *, fork: bool = False) -> ProcessPoolExecutor:
         from concurrent.futures import ProcessPoolExecutor
 
         if self._pool is None:
-            context = _context()
+            context = _context(fork)
             self._messages = context.Queue()
             self._stop = context.Event()
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.jobs,
-                mp_context=context,
-                initializer=_init_worker,
-                initargs=(self.reader, self.factory, self._messages, self._stop),
-            )
-            for _ in range(self.jobs):
-                self._pool.submit(_ready)
+            if fork:  # built once, here: the workers are copies of this process
+                try:
+                    _worker["matcher"] = self.factory()
+                except Exception as exc:  # reported by the first stripe, as a worker's would be
+                    _worker["error"] = exc
+            try:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.jobs,
+                    mp_context=context,
+                    initializer=_init_worker,
+                    initargs=(self.reader, self.factory, self._messages, self._stop),
+                )
+                for _ in range(self.jobs):  # a fork context starts every worker at the first
+                    self._pool.submit(_ready)
+            finally:
+                _worker.clear()
         return self._pool
 
     def run(self, listing: Listing) -> Iterator[Batch]:
@@ -246,12 +283,9 @@ class ChunkScanner:
                     pending.add(item)
             running = len(futures) - finished
             if not ended:
-                while running < self.jobs and pending.work() >= STREAM_STRIPE:
-                    futures.append(
-                        pool.submit(
-                            _scan_stripe_in_worker, len(futures), pending.take(STREAM_STRIPE)
-                        )
-                    )
+                while running < self.jobs and pending.work() >= self.stream_stripe:
+                    stripe = pending.take(self.stream_stripe)
+                    futures.append(pool.submit(_scan_stripe_in_worker, len(futures), stripe))
                     running += 1
             elif len(pending):
                 for stripe in pending.listing().stripes(schedule(self.jobs)):

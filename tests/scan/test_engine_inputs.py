@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from scaffold.scan.examples import expand
 from scaffold.scan.matching import Matcher
 from scaffold.scan.model import Match, ScanOptions, ScanResult
 from scaffold.scan.rules import RuleError
+from scaffold.scan.sources.history import HistorySource
 from tests.gitrepo import GitRepo, git, git_env
 
 
@@ -306,6 +308,100 @@ def test_pooled_scan_reports_progress_and_finds_the_same(
     assert pooled.extra["pool"] == "yes"
     assert secrets(pooled) == {token(30 + i) for i in range(6)} == secrets(scan(repo.path))
     assert seen[-1].objects_done == seen[-1].objects_total == 18  # 12 blobs + 6 commits
+
+
+def _only_thread() -> None:
+    """Wait for threads an earlier test left (a pool's manager ending) to finish."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + 10
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def counting_detector() -> Matcher:
+    """The real detector, noting in $SCAFFOLD_TEST_BUILT which process built it."""
+    from scaffold.scan.engine import build_detector
+
+    with open(os.environ["SCAFFOLD_TEST_BUILT"], "a", encoding="ascii") as note:
+        note.write(f"{os.getpid()}\n")
+    return build_detector((), "auto")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux")
+def test_a_small_store_forks_its_workers_with_the_detector_built_once(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import multiprocessing
+    import time
+
+    from scaffold.scan import pool
+    from scaffold.scan.blobs import take_inventory
+    from scaffold.scan.git import open_repository
+    from scaffold.scan.sources.objects import ObjectReader
+
+    for i in range(6):
+        repo.commit(f"c{i}", {f"f{i}.env": f"T={token(40 + i)}\n", "big.txt": "y" * 4000 * i})
+    monkeypatch.setattr(pool, "FORK_FROM", 0)  # this store is far below the real threshold
+    monkeypatch.setattr(pool, "MIN_STREAM_STRIPE", 1)  # stripes while the listing streams in
+    built = tmp_path / "built"
+    monkeypatch.setenv("SCAFFOLD_TEST_BUILT", str(built))
+
+    def found(jobs: int) -> set[tuple[str, str]]:
+        _only_thread()
+        git_, _info = open_repository(repo.path)
+        with git_, pool.ChunkScanner(ObjectReader(git_), counting_detector, jobs) as scanner:
+            scanner.start_early(1)
+            listing = take_inventory(git_, include_unreachable=False, max_blob_size=1 << 20)
+            batches = list(scanner.run_stream(iter([listing])))
+        assert scanner.used_pool == (jobs == 2)
+        return {(h.key, m.rule_id) for b in batches for h in b.hits for m in h.matches}
+
+    inline = found(1)
+    assert len(inline) == 6
+    built.unlink()
+    assert found(2) == inline
+    assert built.read_text().split() == [str(os.getpid())], "built here, once, not per worker"
+    deadline = time.monotonic() + 10
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not multiprocessing.active_children(), "no worker outlives the scan"
+    # and the whole scan, as `scaffold scan` runs it: pooled, complete, the same secrets
+    seen: list[ScanProgress] = []
+    options = ScanOptions(jobs=2)
+    pooled = scan_source(HistorySource(repo.path, options), options, progress=seen.append)
+    assert pooled.extra["pool"] == "yes"
+    assert secrets(pooled) == {token(40 + i) for i in range(6)} == secrets(scan(repo.path))
+    assert seen[-1].objects_done == seen[-1].objects_total == 18  # 12 blobs + 6 commits
+
+
+def test_workers_are_not_forked_beside_a_running_git_child_or_thread(repo: GitRepo) -> None:
+    import threading
+
+    from scaffold.scan.git import open_repository
+    from scaffold.scan.pool import may_fork
+
+    repo.commit("a", {"a.txt": "a\n"})
+    _only_thread()
+    git_, _info = open_repository(repo.path)
+    with git_, open(os.devnull, "wb") as sink:
+        cat = git_.popen("cat-file", "--batch", stdin=True, stderr=sink)
+        assert not may_fork(), "a fork would hold this cat-file's stdin open"
+        assert cat.stdin is not None and cat.stdout is not None
+        cat.stdin.close()
+        cat.stdout.read()
+        cat.wait()
+        cat.stdout.close()
+        assert may_fork() == sys.platform.startswith("linux")
+    other = threading.Event()
+    thread = threading.Thread(target=other.wait)
+    thread.start()
+    try:
+        assert not may_fork(), "another thread could hold a lock the copy waits on forever"
+    finally:
+        other.set()
+        thread.join()
 
 
 def broken_detector() -> Matcher:
