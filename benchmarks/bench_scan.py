@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.measure import Measurement, run_measured
+from benchmarks.measure import Measurement, installed_env, run_measured
 from benchmarks.peers import bench_dir, tools
 from benchmarks.real_repos import SUBJECTS, Subject, ensure, floor
 from benchmarks.real_repos import unique_blob_bytes as real_blob_bytes
@@ -132,13 +132,14 @@ def _round_robin(
     table = tools(Path(sys.executable).parent / "scaffold")
     with tempfile.TemporaryDirectory() as tmp:
         reports = {name: Path(tmp) / f"{name}.json" for name in names}
-        for name in names:  # warm-up: page cache, rule caches
-            run_measured(table[name].argv(repo, reports[name]))
+        env = installed_env(Path(tmp))
+        for name in names:  # warm-up: page cache, rule caches, compiled modules
+            run_measured(table[name].argv(repo, reports[name]), env=env)
         runs: dict[str, list[Measurement]] = {name: [] for name in names}
         for _ in range(rounds):
             for name in names:
                 reports[name].unlink(missing_ok=True)
-                runs[name].append(run_measured(table[name].argv(repo, reports[name])))
+                runs[name].append(run_measured(table[name].argv(repo, reports[name]), env=env))
         found = {
             name: table[name].secrets(reports[name]) if reports[name].exists() else []
             for name in names

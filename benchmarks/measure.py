@@ -45,6 +45,17 @@ def isolated_env(home: Path) -> dict[str, str]:
     return env
 
 
+def installed_env(scratch: Path) -> dict[str, str]:
+    """This environment, with Python modules compiled once and cached as an installed package's
+    are (pip compiles them at install time). A PYTHONDONTWRITEBYTECODE in the calling shell would
+    otherwise make every scaffold process compile its sources again, some 60 ms per process that
+    no user pays. The cache lives in `scratch`."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
+    return env
+
+
 def _children_of(pid: int) -> list[int]:
     found: list[int] = []
     try:
