@@ -281,10 +281,13 @@ def walk_and_check(
     kinds: tuple[bytes, ...],
     max_blob_size: int,
     tips: Sequence[str] | None = None,
+    *,
+    objects: bool = True,
 ) -> Listing | None:
     """`rev-list` piped straight into `cat-file --batch-check`, so both git processes work side
     by side and Python reads each id once. None when cat-file stopped early (a corrupt object).
-    `tips`: where to walk from (default: every ref, `--all`).
+    `tips`: where to walk from (default: every ref, `--all`). `objects`: list objects, not only
+    commits (`--objects`).
     """
     with (
         tempfile.TemporaryFile() as walk_errors,
@@ -295,10 +298,8 @@ def walk_and_check(
         start.seek(0)
         walk = git.popen(
             "rev-list",
-            "--objects",
+            *(["--objects", "--no-object-names", "--missing=print"] if objects else []),
             *(["--stdin"] if tips is not None else ["--all"]),
-            "--no-object-names",
-            "--missing=print",
             *filters,
             stderr=walk_errors,
             source=start if tips is not None else None,

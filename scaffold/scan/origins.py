@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from typing import IO
 
 from scaffold.scan.blobs import (
-    COMMITS_AND_TAGS,
     READ_KINDS,
     all_objects,
     check_entries,
@@ -144,7 +143,9 @@ class HistoryLister:
     def blocks(self) -> Iterator[Listing]:
         refs = self.refs = read_refs(self.git)
         gaps = list(refs.gaps)
-        listed: set[bytes] = set()  # commits and tags listed (blobs are in origins)
+        # commits and tags listed (blobs are in origins), as the blocks hold them: a set of them
+        # is only made when a rescue needs it (on git/git 9 MB while the workers read)
+        listed: list[OidArray] = []
         if not refs.readable:
             yield from self._rescue(listed, gaps)
             return
@@ -173,7 +174,7 @@ class HistoryLister:
             if item.commit_count or not item.blob_count:
                 to_read = item.to_read
                 assert isinstance(to_read, OidArray)
-                listed.update(to_read.hex(i) for i in range(len(to_read)))
+                listed.append(to_read)
             yield item
         for thread in threads:
             thread.join()
@@ -189,13 +190,27 @@ class HistoryLister:
             yield Listing(OidArray(), 0, 0, 0, (), (), gaps=tuple(gaps))
 
     def _commits_and_tags(self, refs: Refs, out: queue.Queue[Listing | _Done]) -> None:
-        filters, kinds = COMMITS_AND_TAGS
-        found = walk_and_check(self.git, filters, kinds, self.max_blob_size, refs.objects)
-        if found is None or found.warnings:
-            why = found.warnings[0] if found is not None else "an object could not be read"
-            out.put(_Done(why))
-            return
-        out.put(found)
+        """Annotated tags from `rev-list --objects --no-walk` over the refs (the tags and what
+        they name, no history), commits from a plain `rev-list` over the commit tips: on git/git
+        1.1 s of CPU and 48 MB, where one `rev-list --objects --filter=tree:0` over everything
+        takes 2 s and 103 MB (it tracks every commit's tree), while the history walk runs."""
+        walks = [
+            walk_and_check(
+                self.git, ("--no-walk", "--filter=tree:0"), (b"tag",), self.max_blob_size,
+                refs.objects,
+            ),
+            walk_and_check(
+                self.git, (), (b"commit",), self.max_blob_size, refs.commit_tips, objects=False
+            )
+            if refs.commit_tips
+            else Listing(OidArray(), 0, 0, 0, (), ()),
+        ]  # fmt: skip
+        for found in walks:
+            if found is None or found.warnings:
+                why = found.warnings[0] if found is not None else "an object could not be read"
+                out.put(_Done(why))
+                return
+        out.put(joined([found for found in walks if found is not None]))
         out.put(_Done())
 
     def _blobs(self, refs: Refs, out: queue.Queue[Listing | _Done]) -> None:
@@ -251,9 +266,10 @@ class HistoryLister:
                 failure = first_line(check_errors.read())
         out.put(_Done(failure))
 
-    def _rescue(self, listed: set[bytes], gaps: list[str]) -> Iterator[Listing]:
+    def _rescue(self, blocks: list[OidArray], gaps: list[str]) -> Iterator[Listing]:
         """Every readable object of the store not listed yet (a walk could not reach them)."""
         known = self.origins.introduced_in
+        listed = {ids.hex(i) for ids in blocks for i in range(len(ids))}
         entries, warnings = all_objects(self.git)
         fresh = (e for e in entries if e.oid not in known and e.oid not in listed)
         yield from checked_blocks(fresh, self.max_blob_size, READ_KINDS, BLOCK)
