@@ -127,10 +127,6 @@ class Listing:
 _OBJECT_COST = 4096
 
 
-# What reading and matching one object costs beyond its bytes, in bytes (headers, calls).
-_OBJECT_COST = 4096
-
-
 def work(sizes: Sequence[int]) -> int:
     """What reading and matching objects of these sizes costs, in bytes."""
     return sum(sizes) + _OBJECT_COST * len(sizes)
