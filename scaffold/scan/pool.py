@@ -168,6 +168,7 @@ class ChunkScanner:
         self.inline_bytes = INLINE_BYTES if inline_bytes is None else inline_bytes
         self.used_pool = False
         self.stream_stripe = STREAM_STRIPE
+        self.listing_readers = max(1, self.jobs - 1)
         self._pool: ProcessPoolExecutor | None = None
         self._messages: Queue[_Message] | None = None
         self._stop: Event | None = None
@@ -283,7 +284,9 @@ class ChunkScanner:
                     pending.add(item)
             running = len(futures) - finished
             if not ended:
-                while running < self.jobs and pending.work() >= self.stream_stripe:
+                # the listing's walk takes a core of its own while it runs: one reader fewer
+                # then (on git/git the walk and a third cat-file overlapped at the peak of memory)
+                while running < self.listing_readers and pending.work() >= self.stream_stripe:
                     stripe = pending.take(self.stream_stripe)
                     futures.append(pool.submit(_scan_stripe_in_worker, len(futures), stripe))
                     running += 1
