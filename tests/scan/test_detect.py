@@ -431,3 +431,27 @@ def test_sql_dump_rows_report_the_password_column_and_leave_hashes_to_the_hash_r
         ("sql-insert-password", plain, 2),
         ("quoted-password-hash", hashed, 3),
     ]
+
+
+_PATH_PARTS = st.sampled_from(
+    [
+        *("config", "credentials", "master.key", "Master.key", ".pgpass", "pgpass.conf"),
+        *("prod.key", "a", "", ".", "..", "x.pem"),
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PATH_PARTS, min_size=1, max_size=5), st.booleans())
+def test_rules_for_a_path_are_what_pathlib_matching_gives(parts: list[str], absolute: bool) -> None:
+    """The quick test of a path's last part never changes which path rules apply."""
+    from pathlib import PurePosixPath
+
+    path = ("/" if absolute else "") + "/".join(parts)
+    if not path.strip("/"):
+        return
+    detector = HYPERSCAN
+    detector._path_rules.clear()
+    where = PurePosixPath(path)
+    expected = [r for r in detector._by_path if any(where.match(g) for g in r.paths)]
+    assert detector._rules_for_path(path) == expected
