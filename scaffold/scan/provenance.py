@@ -239,40 +239,73 @@ def _person(raw: bytes) -> tuple[str, str, str]:
 
 
 def refs_for_commits(git: Git, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """For each commit, every ref (branch, tag, remote, stash) it is reachable from.
+    """For each commit, every ref (branch, tag, remote, stash) it is reachable from."""
+    if not commits:
+        return {}
+    with RefsWalk(git) as walk:
+        return walk.refs_for(commits)
+
+
+class RefsWalk:
+    """The walk behind `refs_for_commits`, started before the commits are known: git sorts the
+    whole history before it lists the first commit, and does so while the caller still works
+    out which commits it wants (on flask, most of the 0.05 s this walk takes).
 
     One walk for all refs: `rev-list --topo-order --parents` lists children before parents, so a
     commit's refs are complete when it is reached (those pointing at it, plus its children's),
     and are then handed on to its parents as one bit mask. Masks are dropped once handed on, so
     memory follows the width of the history, not its length.
     """
-    if not commits:
-        return {}
-    listed = git.run(
-        "for-each-ref",
-        "--format=%(objecttype) %(*objecttype) %(objectname) %(*objectname) %(refname)",
-        check=False,
-    ).stdout
-    names: list[str] = []
-    masks: dict[bytes, int] = {}
-    for line in listed.splitlines():
-        kind, peeled_kind, oid, peeled, name = line.split(b" ", 4)
-        target = peeled if peeled_kind else oid
-        if (peeled_kind or kind) != b"commit":
-            continue  # a ref to a tree or blob holds no commit
-        masks[target] = masks.get(target, 0) | (1 << len(names))
-        names.append(decode_path(name))
-    found: dict[str, tuple[str, ...]] = {commit: () for commit in commits}
-    if not masks:
-        return found
-    wanted = {commit.encode("ascii") for commit in commits}
-    with tempfile.TemporaryFile() as errors:
-        proc = git.popen(
-            "rev-list", "--topo-order", "--parents", "--stdin", stdin=True, stderr=errors
-        )
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(b"".join(tip + b"\n" for tip in masks))  # read whole before the walk
-        proc.stdin.close()
+
+    def __init__(self, git: Git) -> None:
+        listed = git.run(
+            "for-each-ref",
+            "--format=%(objecttype) %(*objecttype) %(objectname) %(*objectname) %(refname)",
+            check=False,
+        ).stdout
+        self._names: list[str] = []
+        self._masks: dict[bytes, int] = {}
+        for line in listed.splitlines():
+            kind, peeled_kind, oid, peeled, name = line.split(b" ", 4)
+            target = peeled if peeled_kind else oid
+            if (peeled_kind or kind) != b"commit":
+                continue  # a ref to a tree or blob holds no commit
+            self._masks[target] = self._masks.get(target, 0) | (1 << len(self._names))
+            self._names.append(decode_path(name))
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self._proc: subprocess.Popen[bytes] | None = None
+        if self._masks:
+            self._proc = git.popen(
+                "rev-list", "--topo-order", "--parents", "--stdin", stdin=True, stderr=self._errors
+            )
+            assert self._proc.stdin is not None
+            # read whole before the walk begins
+            self._proc.stdin.write(b"".join(tip + b"\n" for tip in self._masks))
+            self._proc.stdin.close()
+
+    def __enter__(self) -> RefsWalk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._proc is not None:
+            assert self._proc.stdout is not None
+            self._proc.stdout.close()
+            self._proc.kill()
+            self._proc.wait()
+            self._proc = None
+        self._errors.close()
+
+    def refs_for(self, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """Each of `commits` with its refs; call once."""
+        found: dict[str, tuple[str, ...]] = {commit: () for commit in commits}
+        proc, masks, names = self._proc, self._masks, self._names
+        if proc is None or not commits:
+            return found
+        assert proc.stdout is not None
+        wanted = {commit.encode("ascii") for commit in commits}
         remaining = len(wanted)
         for line in proc.stdout:
             commit, *parents = line.split()
@@ -286,10 +319,7 @@ def refs_for_commits(git: Git, commits: Sequence[str]) -> dict[str, tuple[str, .
                 remaining -= 1
                 if remaining == 0:
                     break  # ancestors cannot add refs to commits already reached
-        proc.stdout.close()
-        proc.kill()
-        proc.wait()
-    return found
+        return found
 
 
 def refs_pointing_at(git: Git, oid: str) -> tuple[str, ...]:

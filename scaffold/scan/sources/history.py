@@ -8,6 +8,7 @@ stripe. Placing: provenance, refs and HEAD presence for the few objects that mat
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -25,12 +26,12 @@ from scaffold.scan.listing import Listing, OidArray
 from scaffold.scan.model import Provenance, ScanOptions, Skipped
 from scaffold.scan.origins import HistoryLister, Origins
 from scaffold.scan.provenance import (
+    RefsWalk,
     commit_details,
     gitlinks_at_head,
     head_blobs,
     introductions,
     reachable_from_head,
-    refs_for_commits,
     refs_pointing_at,
 )
 from scaffold.scan.sources import Content, Kind, Matched, Placement, Where
@@ -112,16 +113,18 @@ class HistorySource:
         tags = {m.key for m in matched if m.kind == Kind.TAG}
         # one walk names both the matched blobs and the skipped ones
         wanted = blobs | {s.object_id for s in skipped if not s.path}
-        if self._origins is not None:
-            places = self._origins.introductions(git, wanted)
-        else:
-            places = introductions(git, wanted)
-        at_head = head_blobs(git) if blobs else frozenset()
-        commit_places = commit_details(git, messages)
-        introducing = sorted(
-            {p[0].commit for b, p in places.items() if b in blobs and p and p[0].commit}
-        )
-        refs = refs_for_commits(git, sorted(set(introducing) | set(commit_places)))
+        with RefsWalk(git) if blobs or messages else contextlib.nullcontext() as walk:
+            if self._origins is not None:
+                places = self._origins.introductions(git, wanted)
+            else:
+                places = introductions(git, wanted)
+            at_head = head_blobs(git) if blobs else frozenset()
+            commit_places = commit_details(git, messages)
+            introducing = sorted(
+                {p[0].commit for b, p in places.items() if b in blobs and p and p[0].commit}
+            )
+            commits = sorted(set(introducing) | set(commit_places))
+            refs = walk.refs_for(commits) if walk is not None else {}
         with ThreadPoolExecutor(max_workers=4) as threads:  # git walks side by side
             # an annotated tag lives in the refs that name it, not in every branch past it
             refs.update({tag: refs_pointing_at(git, tag) for tag in tags})
